@@ -1,0 +1,248 @@
+"""The `labb` command line: the only place that prints and chooses exit codes."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import re
+import sys
+from pathlib import Path
+
+import click
+
+from . import index, scaffold, schema, search, validate, vocab
+from .model import FACETS, SLUG, SORTS, Problem
+
+PRACTICES = click.option(
+    "--practices", "practices_dir", type=click.Path(path_type=Path, file_okay=False),
+    default=Path("practices"), show_default=True, help="Folder of practice YAML files.",
+)
+INDEX = click.option(
+    "--index", "index_dir", type=click.Path(path_type=Path, file_okay=False),
+    default=Path("index"), show_default=True, help="Folder of the search index.",
+)
+
+
+def _vocabularies() -> vocab.Vocabularies:
+    try:
+        return vocab.default()
+    except vocab.VocabularyError as exc:
+        for p in exc.problems:
+            click.echo(_line(p), err=True)
+        raise click.exceptions.Exit(1)
+
+
+def _line(p: Problem) -> str:
+    hint = f"; {p.hint}" if p.hint else ""
+    return f"{p.path}:{p.line}:{p.column}: {p.severity}[{p.code}]: {p.message}{hint}"
+
+
+def _github(p: Problem) -> str:
+    def esc(text: str, prop: bool = False) -> str:
+        text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+        return text.replace(":", "%3A").replace(",", "%2C") if prop else text
+
+    level = "error" if p.severity == "error" else "warning"
+    title = esc(f"labb {p.code}", prop=True)
+    message = esc(p.message + (f"; {p.hint}" if p.hint else ""))
+    return f"::{level} file={esc(p.path, True)},line={p.line},col={p.column},title={title}::{message}"
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="labb")
+def main() -> None:
+    """labb: the Integration Lab, a searchable database of integration practices."""
+
+
+@main.command("validate")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path, exists=True))
+@PRACTICES
+@click.option("--format", "fmt", type=click.Choice(["text", "github", "json"]), default="text",
+              show_default=True, help="text: one problem a line; github: Actions annotations; json: a list.")
+def validate_command(paths: tuple[Path, ...], practices_dir: Path, fmt: str) -> None:
+    """Check practice files (default: the --practices folder) and report every problem.
+
+    Exits 0 when there is no error (warnings allowed), 1 otherwise.
+    """
+    vocabs = _vocabularies()
+    targets = list(paths) or [practices_dir]
+    corpus = validate.check_paths(targets, vocabs)
+    if fmt == "json":
+        click.echo(json.dumps([p.as_dict() for p in corpus.problems], ensure_ascii=False, indent=2))
+    else:
+        render = _github if fmt == "github" else _line
+        for problem in corpus.problems:
+            click.echo(render(problem))
+    errors = len(corpus.errors)
+    warnings = len(corpus.problems) - errors
+    click.echo(
+        f"{len(corpus.files)} file(s) checked: {errors} error(s), {warnings} warning(s)", err=True)
+    sys.exit(1 if errors else 0)
+
+
+@main.command("schema")
+@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False),
+              help="Write to this file instead of standard output.")
+def schema_command(output: Path | None) -> None:
+    """Print the JSON Schema of a practice file (for editors' autocompletion)."""
+    text = schema.dumps(schema.editor_schema(_vocabularies()))
+    if output:
+        output.write_text(text, encoding="utf-8")
+        click.echo(f"wrote {output}", err=True)
+    else:
+        click.echo(text, nl=False)
+
+
+def _known(vocabs: vocab.Vocabularies, name: str, value: str, option: str) -> None:
+    vocabulary = vocabs[name]
+    if value not in vocabulary:
+        suggestion = vocabulary.suggest(value)
+        hint = f"; did you mean {suggestion}?" if suggestion else ""
+        raise click.BadParameter(f"{value} is not in the {name} vocabulary{hint}", param_hint=option)
+
+
+def _ask(value: str | None, prompt: str, default: str | None = None) -> str | None:
+    if value or not sys.stdin.isatty():
+        return value or default
+    return click.prompt(prompt, default=default) or None
+
+
+@main.command("new")
+@click.option("--id", "pid", help="The practice's id: lowercase words joined by hyphens, e.g. fi-good-start-oulu.")
+@click.option("--country", help="ISO 3166-1 alpha-2 code, e.g. FI.")
+@click.option("--region", help="NUTS code of the region, e.g. FI1D9; omit for national scope.")
+@click.option("--language", help="The practice's original language, e.g. fi.")
+@click.option("--write", is_flag=True, help="Write practices/<country>/<id>.yaml instead of printing.")
+@PRACTICES
+def new_command(pid: str | None, country: str | None, region: str | None, language: str | None,
+                write: bool, practices_dir: Path) -> None:
+    """Scaffold a valid practice file. Prompts for what is missing when run in a terminal."""
+    vocabs = _vocabularies()
+    pid = _ask(pid, "Id (e.g. fi-good-start-oulu)")
+    country = _ask(country, "Country (ISO code, e.g. FI)")
+    if not pid or not country:
+        raise click.UsageError("give --id and --country (or run in a terminal to be asked)")
+    _known(vocabs, "countries", country, "--country")
+    region = _ask(region, "Region NUTS code (empty for national scope)", default="")
+    if region:
+        _known(vocabs, "regions", region, "--region")
+        if vocabs.region_country(region) != vocabs.countries.canonical(country):
+            raise click.BadParameter(f"region {region} is not in {country}", param_hint="--region")
+    languages = vocabs.countries.get(country).extra.get("languages") or ["en"]
+    language = _ask(language, "Original language", default=languages[0])
+    _known(vocabs, "languages", language, "--language")
+    if not re.fullmatch(SLUG, pid):
+        raise click.BadParameter("use lowercase letters, digits and hyphens, e.g. fi-good-start-oulu",
+                                 param_hint="--id")
+    new = scaffold.NewPractice(id=pid, country=country, language=language or "en", region=region or None)
+    text = scaffold.render(new)
+    if not write:
+        click.echo(text, nl=False)
+        return
+    target = practices_dir / vocabs.countries.canonical(country).lower() / f"{pid}.yaml"
+    if target.exists():
+        raise click.ClickException(f"{target} already exists; choose another id")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(text, encoding="utf-8")
+    checked = validate.check_file(target, vocabs)
+    for problem in checked.problems:
+        click.echo(_line(problem), err=True)
+    click.echo(f"wrote {target}; fill in the TODOs, then run: labb validate {target}")
+    if checked.practice is None:
+        sys.exit(1)
+
+
+def build_index(practices_dir: Path, index_dir: Path, rebuild: bool = False, quiet: bool = False) -> None:
+    """Validate and index; print problems and exit 1 when the build fails."""
+    vocabs = _vocabularies()
+    bar = None
+
+    def progress(done: int, total: int) -> None:
+        nonlocal bar
+        if bar is None:
+            bar = click.progressbar(length=total, label="indexing", file=sys.stderr)
+            bar.__enter__()
+        bar.update(1)
+
+    show = sys.stderr.isatty() and not quiet
+    try:
+        report = index.build(practices_dir, index_dir, vocabs, rebuild=rebuild, progress=progress if show else None)
+    except index.BuildFailed as exc:
+        for problem in exc.problems:
+            click.echo(_line(problem), err=True)
+        click.echo(f"labb index: {exc}", err=True)
+        sys.exit(1)
+    finally:
+        if bar is not None:
+            bar.__exit__(None, None, None)
+    for problem in report.warnings:
+        click.echo(_line(problem), err=True)
+    kind = "full build" if report.full else "update"
+    click.echo(f"{kind}: {report.added} added, {report.updated} updated, {report.removed} removed, "
+               f"{report.unchanged} unchanged in {report.seconds:.2f} s -> {index_dir / report.generation}",
+               err=True)
+
+
+@main.command("index")
+@PRACTICES
+@INDEX
+@click.option("--rebuild", is_flag=True, help="Rebuild everything instead of only what changed.")
+def index_command(practices_dir: Path, index_dir: Path, rebuild: bool) -> None:
+    """Validate the practices, then build or update the search index.
+
+    The live index is replaced atomically; a failed build leaves it as it was."""
+    build_index(practices_dir, index_dir, rebuild)
+
+
+@main.command("search")
+@click.argument("words", nargs=-1)
+@click.option("--filter", "filters", multiple=True, metavar="FACET=VALUE",
+              help="Filter by a facet, repeatable: region=FI1D9, criterion=innovation:strong.")
+@click.option("--sort", type=click.Choice(SORTS), default="relevance", show_default=True)
+@click.option("--page", type=click.IntRange(min=1), default=1, show_default=True)
+@click.option("--per-page", type=click.IntRange(1, search.MAX_PER_PAGE), default=20, show_default=True)
+@click.option("--lang", default="en", show_default=True, help="The reader's language for titles and labels.")
+@click.option("--json", "as_json", is_flag=True, help="Print the same JSON object as /api/search.")
+@INDEX
+def search_command(words: tuple[str, ...], filters: tuple[str, ...], sort: str, page: int, per_page: int,
+                   lang: str, as_json: bool, index_dir: Path) -> None:
+    """Search the index, as the web site does. An empty query lists every practice."""
+    vocabs = _vocabularies()
+    params: dict[str, list[str]] = {"q": [" ".join(words)], "sort": [sort], "page": [str(page)],
+                                    "per_page": [str(per_page)], "lang": [lang]}
+    for item in filters:
+        facet, sep, value = item.partition("=")
+        if not sep or facet not in FACETS:
+            raise click.BadParameter(f"use FACET=VALUE with a facet among: {', '.join(FACETS)}",
+                                     param_hint="--filter")
+        params.setdefault(facet, []).append(value)
+    query, notes = search.parse_params(params, vocabs)
+    searcher = search.Searcher(index_dir, vocabs)
+    try:
+        results = searcher.search(query)
+    except search.NoIndex as exc:
+        raise click.ClickException(str(exc))
+    results = dataclasses.replace(results, notes=(*notes, *results.notes))
+    if as_json:
+        click.echo(json.dumps(results.as_dict(), ensure_ascii=False, indent=2))
+        return
+    for note in results.notes:
+        click.echo(f"note: {note}", err=True)
+    if results.suggestion:
+        click.echo(f"did you mean: {results.suggestion}", err=True)
+    first = (query.page - 1) * query.per_page
+    click.echo(f"{results.total} practice(s); page {query.page} of {results.pages}")
+    for n, hit in enumerate(results.hits, first + 1):
+        where = hit.practice.get("region") or hit.practice.get("country")
+        period = hit.practice.get("period", {})
+        years = f"{period.get('start', '')[:4]}-{(period.get('end') or '')[:4]}"
+        snippet = "".join(click.style(s.text, bold=True) if s.hit else s.text for s in hit.snippet)
+        click.echo(f"{n:>4}. {click.style(hit.title, bold=True)}  [{hit.id}]")
+        click.echo(f"      {where} · {years} · score {hit.score:.2f}")
+        if snippet:
+            click.echo(f"      {snippet}")
+
+
+def _run() -> None:  # pragma: no cover - python -m labb
+    main(prog_name=os.path.basename(sys.argv[0]) or "labb")

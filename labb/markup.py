@@ -1,0 +1,83 @@
+"""The safe Markdown subset practice texts may use: checked, and rendered.
+
+Allowed: paragraphs, line breaks, *emphasis*, **strong**, `code`, lists,
+block quotes, headings, and links to http(s) or mailto addresses.
+Not allowed: raw HTML, images, and links with any other scheme (javascript:,
+data:, file:...). The validator reports what is not allowed; rendering also
+passes the HTML through a sanitiser, so even an unvalidated text is inert.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from typing import Iterator
+from urllib.parse import urlsplit
+
+import nh3
+from markdown_it import MarkdownIt
+
+SAFE_SCHEMES = frozenset({"http", "https", "mailto"})
+_TAGS = {"p", "br", "em", "strong", "code", "pre", "ul", "ol", "li", "blockquote",
+         "h3", "h4", "h5", "h6", "a"}
+
+
+@dataclass(frozen=True)
+class Unsafe:
+    """Something a text may not contain: on which line of the text, and what."""
+
+    line: int  # 0-based, within the text
+    message: str
+    hint: str
+
+
+@cache
+def _inspector() -> MarkdownIt:
+    md = MarkdownIt("commonmark", {"html": True})
+    md.validateLink = lambda url: True  # see every link, to report the unsafe ones
+    return md
+
+
+@cache
+def _renderer() -> MarkdownIt:
+    md = MarkdownIt("commonmark", {"html": False, "linkify": False})
+    md.disable("image")
+    return md
+
+
+def _scheme_ok(href: str) -> bool:
+    scheme = urlsplit(href.strip()).scheme.lower()
+    return scheme in SAFE_SCHEMES
+
+
+def problems(text: str) -> Iterator[Unsafe]:
+    """Yield what `text` holds that the safe subset does not allow."""
+    for block in _inspector().parse(text):
+        line = block.map[0] if block.map else 0
+        if block.type == "html_block":
+            yield Unsafe(line, "raw HTML is not allowed in texts",
+                         "use Markdown instead: **bold**, *italic*, [link](https://...)")
+        for token in block.children or ():
+            if token.type == "html_inline":
+                yield Unsafe(line, f"raw HTML `{token.content}` is not allowed in texts",
+                             "use Markdown instead: **bold**, *italic*, [link](https://...)")
+            elif token.type == "image":
+                yield Unsafe(line, "images are not allowed in texts",
+                             "link to the image instead: [description](https://...)")
+            elif token.type == "link_open":
+                href = str(token.attrs.get("href", ""))
+                if not _scheme_ok(href):
+                    yield Unsafe(line, f"the link `{href}` is not allowed",
+                                 "links must start with https://, http:// or mailto:")
+
+
+def to_html(text: str) -> str:
+    """Render the safe subset to HTML, sanitised."""
+    html = _renderer().render(text)
+    return nh3.clean(
+        html,
+        tags=_TAGS,
+        attributes={"a": {"href"}},
+        url_schemes=set(SAFE_SCHEMES),
+        link_rel="nofollow noopener noreferrer",
+    )

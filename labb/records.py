@@ -1,0 +1,245 @@
+"""Load YAML files safely, keeping the position of every key and value.
+
+This is the first stage of the pipeline. It reads bytes, decodes them as UTF-8,
+composes PyYAML's node tree (which carries line and column marks) and builds plain
+Python values from it, refusing what a practice file never needs: aliases (the
+"billion laughs" attack), explicit tags (object construction), duplicate keys,
+several documents. Nothing here executes code from a file.
+
+Problems are returned, never printed or raised: the caller decides what to do.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from yaml.composer import Composer
+from yaml.constructor import ConstructorError, SafeConstructor
+from yaml.events import AliasEvent
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from yaml.parser import Parser
+from yaml.reader import Reader, ReaderError
+from yaml.resolver import Resolver
+from yaml.scanner import Scanner
+
+from .model import Loc, Mark, Problem
+
+MAX_BYTES = 256 * 1024
+"""A practice is a few pages of text; anything larger is a mistake or an attack."""
+
+_STANDARD_TAGS = {
+    f"tag:yaml.org,2002:{name}"
+    for name in ("str", "int", "float", "bool", "null", "timestamp", "map", "seq")
+}
+
+
+class _AliasFound(Exception):
+    def __init__(self, mark: yaml.Mark):
+        self.mark = mark
+
+
+class _Resolver(Resolver):
+    """YAML 1.2 core booleans: only true/false. `no`, `on`, `NO` stay strings,
+    so Norway's country code and Norwegian's language code survive."""
+
+
+_Resolver.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in Resolver.yaml_implicit_resolvers.items()
+}
+_Resolver.add_implicit_resolver(
+    "tag:yaml.org,2002:bool",
+    re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
+    list("tTfF"),
+)
+
+
+class _Loader(Reader, Scanner, Parser, Composer, SafeConstructor, _Resolver):
+    def __init__(self, stream: str):
+        Reader.__init__(self, stream)
+        Scanner.__init__(self)
+        Parser.__init__(self)
+        Composer.__init__(self)
+        SafeConstructor.__init__(self)
+        _Resolver.__init__(self)
+
+    def compose_node(self, parent, index):  # noqa: ANN001 - PyYAML's signature
+        # Refuse an alias the moment the parser meets it: nothing is expanded,
+        # so a billion-laughs file costs no more than its own size.
+        if self.check_event(AliasEvent):
+            raise _AliasFound(self.peek_event().start_mark)
+        return super().compose_node(parent, index)
+
+
+@dataclass
+class Document:
+    """A YAML file as plain data plus the 1-based position of every key and value."""
+
+    path: Path
+    data: Any
+    values: dict[Loc, Mark] = field(default_factory=dict)
+    keys: dict[Loc, Mark] = field(default_factory=dict)
+    block_scalars: set[Loc] = field(default_factory=set)
+    """Values written as `|` or `>` blocks: their text starts on the next line."""
+
+    def where(self, loc: Loc, *, key: bool = False) -> Mark:
+        """The position of `loc`, or of its nearest ancestor that has one."""
+        table = self.keys if key else self.values
+        while loc:
+            if loc in table:
+                return table[loc]
+            if loc in self.values:
+                return self.values[loc]
+            loc = loc[:-1]
+        return self.values.get((), Mark(1, 1))
+
+
+def _mark(m: yaml.Mark) -> Mark:
+    return Mark(m.line + 1, m.column + 1)
+
+
+def _line_col(text: str | bytes, offset: int) -> Mark:
+    newline = "\n" if isinstance(text, str) else b"\n"
+    before = text[:offset]
+    line = before.count(newline) + 1
+    column = offset - (before.rfind(newline) + 1) + 1
+    return Mark(line, column)
+
+
+class _Builder:
+    """Turns a composed node tree into plain values, recording positions."""
+
+    def __init__(self, loader: _Loader, doc: Document):
+        self.loader = loader
+        self.doc = doc
+        self.problems: list[Problem] = []
+
+    def problem(self, mark: Mark, code: str, loc: Loc, message: str, hint: str | None = None) -> None:
+        self.problems.append(
+            Problem.error(str(self.doc.path), mark, code, loc, message, hint)
+        )
+
+    def build(self, node: Node, loc: Loc) -> Any:
+        self.doc.values[loc] = _mark(node.start_mark)
+        if node.tag not in _STANDARD_TAGS:
+            self.problem(
+                _mark(node.start_mark), "yaml-tag", loc,
+                f"the tag `{node.tag.replace('tag:yaml.org,2002:', '!!')}` is not allowed",
+                "practice files use plain YAML values; remove the tag",
+            )
+            return None
+        if isinstance(node, MappingNode):
+            return self._mapping(node, loc)
+        if isinstance(node, SequenceNode):
+            return [self.build(item, loc + (i,)) for i, item in enumerate(node.value)]
+        return self._scalar(node, loc)
+
+    def _scalar(self, node: ScalarNode, loc: Loc) -> Any:
+        if node.style in ("|", ">"):
+            self.doc.block_scalars.add(loc)
+        try:
+            return self.loader.construct_object(node, deep=True)
+        except (ConstructorError, ValueError, OverflowError) as exc:
+            if node.tag == "tag:yaml.org,2002:timestamp":
+                self.problem(
+                    _mark(node.start_mark), "invalid-date", loc,
+                    f"`{node.value}` is not a real calendar date",
+                    "write dates as YYYY-MM-DD, e.g. 2024-02-29",
+                )
+            else:
+                self.problem(_mark(node.start_mark), "wrong-type", loc, f"`{node.value}` cannot be read: {exc}")
+            return node.value
+
+    def _mapping(self, node: MappingNode, loc: Loc) -> dict:
+        result: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, ScalarNode):
+                self.problem(
+                    _mark(key_node.start_mark), "wrong-type", loc,
+                    "a key must be a plain word, not a list or a mapping",
+                )
+                continue
+            key = key_node.value
+            child = loc + (key,)
+            if key in result:
+                first = self.doc.keys[child]
+                self.problem(
+                    _mark(key_node.start_mark), "duplicate-key", child,
+                    f"`{key}` appears twice in the same mapping (first at line {first.line})",
+                    "keep one of the two and merge their contents",
+                )
+                continue
+            self.doc.keys[child] = _mark(key_node.start_mark)
+            result[key] = self.build(value_node, child)
+        return result
+
+
+def parse(text: str, path: Path) -> tuple[Document | None, list[Problem]]:
+    """Parse YAML text into a Document, or return the problems that prevent it."""
+    doc = Document(path=path, data=None)
+    where = str(path)
+    loader = None
+    try:
+        loader = _Loader(text)  # checks for unprintable characters at once
+        node = loader.get_single_node()
+    except _AliasFound as exc:
+        return None, [Problem.error(
+            where, _mark(exc.mark), "yaml-alias", (),
+            "anchors and aliases (`&name`, `*name`) are not allowed",
+            "write the value out in full where it is needed",
+        )]
+    except ReaderError as exc:
+        return None, [Problem.error(
+            where, _line_col(text, exc.position), "encoding", (),
+            f"the control character U+{exc.character:04X} is not allowed in YAML",
+            "remove the control character; save the file as plain UTF-8 text",
+        )]
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        message = exc.problem or "the YAML cannot be read"
+        if exc.context:
+            message = f"{exc.context}: {message}"
+        return None, [Problem.error(
+            where, _mark(mark) if mark else Mark(1, 1), "yaml-syntax", (),
+            message.replace("\n", " "),
+            "check indentation, colons and quotes on this line and the one before",
+        )]
+    except yaml.YAMLError as exc:  # pragma: no cover - PyYAML's unmarked errors
+        return None, [Problem.error(where, Mark(1, 1), "yaml-syntax", (), str(exc))]
+    finally:
+        if loader is not None:
+            loader.dispose()
+    if node is None:
+        return None, [Problem.error(where, Mark(1, 1), "empty-file", (), "the file holds no data")]
+    builder = _Builder(loader, doc)
+    doc.data = builder.build(node, ())
+    return doc, builder.problems
+
+
+def load(path: Path, *, max_bytes: int = MAX_BYTES) -> tuple[Document | None, list[Problem]]:
+    """Read and parse one file; never raises for anything the file contains."""
+    where = str(path)
+    try:
+        with open(path, "rb") as handle:
+            raw = handle.read(max_bytes + 1)
+    except OSError as exc:
+        return None, [Problem.error(where, Mark(1, 1), "unreadable", (), f"the file cannot be read: {exc.strerror}")]
+    if len(raw) > max_bytes:
+        return None, [Problem.error(
+            where, Mark(1, 1), "file-too-large", (),
+            f"the file is larger than {max_bytes // 1024} KiB",
+            "a practice is a few pages of text; move long material to a linked source",
+        )]
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        return None, [Problem.error(
+            where, _line_col(raw, exc.start), "encoding", (),
+            f"byte 0x{raw[exc.start]:02X} is not valid UTF-8",
+            "save the file as UTF-8 (your editor's 'encoding' menu)",
+        )]
+    return parse(text, path)
