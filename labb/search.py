@@ -1,0 +1,468 @@
+"""Answer a Query with Results: full-text search, facets, sorting, snippets.
+
+The CLI, the web pages and the JSON API all search through `Searcher.search`.
+A Searcher opens the live generation once, reuses it for every query, and
+reopens only when `labb index` has switched to a newer generation. Facet counts
+are disjunctive: a value's count is the number of results one would get by also
+selecting it. They are computed by intersecting roaring bitmaps precomputed per
+facet value when a generation is opened, never by one search per facet.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+from pyroaring import BitMap
+from whoosh import index as whoosh_index
+from whoosh import query as wq
+from whoosh.qparser import AndGroup, MultifieldParser, OrGroup, PlusMinusPlugin
+
+from . import analysis
+from .index import current_generation, stemmed_languages
+from .model import (FACET_VOCABULARY, FACETS, SORTS, FacetValue, Hit, Query, Results, Segment)
+from .vocab import LABEL_LANGUAGES, Vocabularies
+
+MAX_QUERY = 300
+"""Longer queries are shortened (with a note): nobody types more, and it bounds the work."""
+MAX_PER_PAGE = 100
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_BARE_WILDCARD = re.compile(r"(?<![\w*?])[\w]?[*?]+[\w*?]*")
+_OPERATORS = re.compile(r'["()]|\bAND\b|\bOR\b|\bNOT\b|(?:^|\s)[-+]\w')
+_WORD = re.compile(analysis.TOKEN)
+_MARKDOWN = re.compile(r"[*_`#>\[\]]|\(https?://[^)]*\)")
+
+
+class NoIndex(Exception):
+    """There is no index yet: run `labb index`."""
+
+
+def parse_params(params: Mapping[str, Iterable[str]], vocabs: Vocabularies) -> tuple[Query, list[str]]:
+    """Build a Query from URL-style parameters (`q`, a list per facet, `sort`, `page`,
+    `per_page`, `lang`), with a note for every value that could not be used."""
+    notes: list[str] = []
+
+    def first(name: str, default: str = "") -> str:
+        values = list(params.get(name) or ())
+        return str(values[0]) if values else default
+
+    filters: dict[str, frozenset[str]] = {}
+    for facet in FACETS:
+        values = {str(v).strip() for v in params.get(facet) or () if str(v).strip()}
+        if not values:
+            continue
+        known = {v for v in values if _known_value(facet, v, vocabs)}
+        for bad in sorted(values - known):
+            notes.append(f"`{bad[:60]}` is not a known {facet.replace('_', ' ')}; it was ignored.")
+        if known:
+            filters[facet] = frozenset(known)
+    sort = first("sort", "relevance")
+    if sort not in SORTS:
+        notes.append(f"Unknown sort `{sort[:30]}`; sorted by relevance.")
+        sort = "relevance"
+    page = _number(first("page", "1"), 1, notes, "page")
+    per_page = min(_number(first("per_page", "20"), 20, notes, "per_page"), MAX_PER_PAGE)
+    lang = first("lang", "en")
+    if lang not in vocabs["languages"]:
+        lang = "en"
+    return Query(text=first("q"), filters=filters, sort=sort, page=page, per_page=per_page, lang=lang), notes
+
+
+def _number(text: str, default: int, notes: list[str], name: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        notes.append(f"`{text[:20]}` is not a valid {name}; using {default}.")
+        return default
+    return value
+
+
+def _known_value(facet: str, value: str, vocabs: Vocabularies) -> bool:
+    if facet == "period":
+        return re.fullmatch(r"\d{4}-\d{4}|before-2000|after-2034", value) is not None
+    if facet == "criterion":
+        criterion, _, level = value.partition(":")
+        return criterion in vocabs["criteria"] and (not level or level in vocabs["levels"])
+    return value in vocabs[FACET_VOCABULARY[facet]]
+
+
+@dataclass
+class _Generation:
+    """One opened generation: the Whoosh searcher and the per-value bitmaps."""
+
+    name: str
+    index: Any
+    searcher: Any
+    live: BitMap
+    bitmaps: dict[str, dict[str, BitMap]]
+    start: list[int]
+    budget: list[int]
+    titles: dict[str, list[str]]
+    lock: threading.Lock
+
+    @classmethod
+    def open(cls, path: Path) -> "_Generation":
+        ix = whoosh_index.open_dir(path)
+        searcher = ix.searcher()
+        reader = searcher.reader()
+        live = BitMap(reader.all_doc_ids())
+        bitmaps: dict[str, dict[str, BitMap]] = {}
+        for facet in FACETS:
+            field = f"f_{facet}"
+            values: dict[str, BitMap] = {}
+            for term in reader.lexicon(field):
+                ids = BitMap(reader.postings(field, term).all_ids()) & live
+                if ids:
+                    values[term.decode("utf-8")] = ids
+            bitmaps[facet] = values
+        size = reader.doc_count_all()
+        start = _column(reader, "start", size, 0)
+        budget = _column(reader, "budget", size, 0)
+        titles = {lang: _column(reader, f"sort_{lang}", size, "") for lang in LABEL_LANGUAGES}
+        return cls(path.name, ix, searcher, live, bitmaps, start, budget, titles, threading.Lock())
+
+    def close(self) -> None:
+        self.searcher.close()
+        self.index.close()
+
+
+def _column(reader, field: str, size: int, default) -> list:
+    if not reader.has_column(field):
+        return [default] * size
+    column = reader.column_reader(field)
+    return [column[i] for i in range(size)]
+
+
+class Searcher:
+    """Searches the live generation of an index folder; safe to share between threads."""
+
+    def __init__(self, index_dir: Path, vocabs: Vocabularies):
+        self.index_dir = Path(index_dir)
+        self.vocabs = vocabs
+        self._generation: _Generation | None = None
+        self._lock = threading.Lock()
+        self._stemmed = stemmed_languages(vocabs)
+
+    # -- opening -----------------------------------------------------------
+    def _current(self) -> _Generation:
+        path = current_generation(self.index_dir)
+        if path is None:
+            raise NoIndex(f"there is no index in {self.index_dir}; run `labb index`")
+        generation = self._generation
+        if generation is not None and generation.name == path.name:
+            return generation
+        with self._lock:
+            if self._generation is None or self._generation.name != path.name:
+                opened = _Generation.open(path)
+                old, self._generation = self._generation, opened
+                # The old searcher stays usable for queries already running:
+                # its files remain readable even after cleanup unlinks them.
+                del old
+            return self._generation
+
+    def close(self) -> None:
+        if self._generation is not None:
+            self._generation.close()
+            self._generation = None
+
+    # -- one practice --------------------------------------------------------
+    def get(self, practice_id: str) -> dict[str, Any] | None:
+        """The stored practice (JSON-ready, derived values included), or None."""
+        gen = self._current()
+        with gen.lock:
+            fields = gen.searcher.document(id=practice_id)
+        return _load(fields["doc"]) if fields else None
+
+    def count(self) -> int:
+        return len(self._current().live)
+
+    # -- searching -----------------------------------------------------------
+    def _parser(self, group) -> MultifieldParser:
+        names = ["title", "plain", *(f"text_{lang}" for lang in self._stemmed)]
+        parser = MultifieldParser(names, self._current().index.schema, group=group)
+        parser.add_plugin(PlusMinusPlugin())
+        return parser
+
+    def _text_query(self, text: str, notes: list[str]) -> tuple[Any, str]:
+        """Parse `text`; a query that cannot be parsed is searched as plain words."""
+        if len(text) > MAX_QUERY:
+            notes.append(f"The query was shortened to its first {MAX_QUERY} characters.")
+            text = text[:MAX_QUERY]
+        text = _CONTROL.sub(" ", text)
+        if _BARE_WILDCARD.search(text):
+            cleaned = _BARE_WILDCARD.sub(lambda m: m.group(0) if len(m.group(0).strip("*?")) >= 2 else " ", text)
+            if cleaned != text:
+                notes.append("Wildcards need at least two letters before them (like `integr*`); the others were ignored.")
+                text = cleaned
+        text = text.strip()
+        if not text:
+            return None, ""
+        try:
+            parsed = self._parser(AndGroup).parse(text)
+        except Exception:  # whoosh's parser can fail on odd input: fall back to words
+            parsed = None
+        if parsed is None or parsed is wq.NullQuery:
+            words = " ".join(_WORD.findall(text))
+            notes.append("The query could not be read as written; it was searched as plain words.")
+            parsed = self._parser(AndGroup).parse(words) if words else None
+        return (_fold_prefixes(parsed) if parsed is not None else None), text
+
+    def search(self, query: Query) -> Results:
+        gen = self._current()
+        notes: list[str] = []
+        scores: dict[int, float] = {}
+        parsed, text = self._text_query(query.text, notes)
+        matched = gen.live
+        if parsed is not None:
+            matched, scores = self._run(gen, parsed)
+            if not matched and not _OPERATORS.search(text) and len(_WORD.findall(text)) > 1:
+                any_word = _fold_prefixes(self._parser(OrGroup).parse(text))
+                matched, scores = self._run(gen, any_word)
+                if matched:
+                    notes.append("No practice has all the words; these have some of them.")
+                    parsed = any_word
+        groups = self._filter_groups(gen, query)
+        results = matched.copy()
+        for _, ids in groups:
+            results &= ids
+        facets = self._facets(gen, query, matched, groups)
+        order = self._order(gen, results, scores, query)
+        first = (query.page - 1) * query.per_page
+        page = order[first:first + query.per_page]
+        if query.page > 1 and not page and order:
+            notes.append(f"There is no page {query.page}; the last page is {-(-len(order) // query.per_page)}.")
+        keys = _match_keys(parsed) if parsed is not None else None
+        with gen.lock:
+            stored = [(docnum, gen.searcher.stored_fields(docnum)) for docnum in page]
+        hits = tuple(self._hit(_load(f["doc"]), scores.get(d, 0.0), keys, query.lang) for d, f in stored)
+        suggestion = self._suggest(gen, text) if parsed is not None and len(results) < 3 else None
+        return Results(query=query, total=len(results), hits=hits, facets=facets,
+                       suggestion=suggestion, notes=tuple(notes))
+
+    def _run(self, gen: _Generation, parsed) -> tuple[BitMap, dict[int, float]]:
+        with gen.lock:
+            found = gen.searcher.search(parsed, limit=None, terms=False)
+            scores = {docnum: score for score, docnum in found.top_n}
+        return BitMap(scores) & gen.live, scores
+
+    def _filter_groups(self, gen: _Generation, query: Query) -> list[tuple[str, BitMap]]:
+        """(key, ids) per selected facet; each criterion is a facet of its own, so
+        `innovation:strong` and `sustainability:strong` means both, while two
+        levels of one criterion mean either."""
+        groups: dict[str, BitMap] = {}
+        for facet, values in query.filters.items():
+            for value in values:
+                key = f"criterion:{value.split(':')[0]}" if facet == "criterion" else facet
+                ids = gen.bitmaps.get(facet, {}).get(value, BitMap())
+                groups[key] = groups[key] | ids if key in groups else ids.copy()
+        return list(groups.items())
+
+    def _facets(self, gen: _Generation, query: Query, matched: BitMap,
+                groups: list[tuple[str, BitMap]]) -> dict[str, tuple[FacetValue, ...]]:
+        bases: dict[str, BitMap] = {}
+
+        def base(key: str) -> BitMap:
+            if key not in bases:
+                ids = matched
+                for other, selected in groups:
+                    if other != key:
+                        ids = ids & selected
+                bases[key] = ids
+            return bases[key]
+
+        out: dict[str, tuple[FacetValue, ...]] = {}
+        for facet in FACETS:
+            selected = query.filters.get(facet, frozenset())
+            values = []
+            for value, ids in gen.bitmaps.get(facet, {}).items():
+                key = f"criterion:{value.split(':')[0]}" if facet == "criterion" else facet
+                count = base(key).intersection_cardinality(ids)
+                if count or value in selected:
+                    values.append(self._facet_value(facet, value, count, value in selected, query.lang))
+            for value in selected - {v.value for v in values}:
+                values.append(self._facet_value(facet, value, 0, True, query.lang))
+            out[facet] = tuple(self._ordered(facet, values))
+        return out
+
+    def _facet_value(self, facet: str, value: str, count: int, selected: bool, lang: str) -> FacetValue:
+        group = None
+        if facet == "criterion":
+            criterion, _, level = value.partition(":")
+            label = self.vocabs["criteria"].label(criterion, lang)
+            if level:
+                label = f"{label}: {self.vocabs['levels'].label(level, lang)}"
+        elif facet == "period":
+            label = value
+        else:
+            label = self.vocabs[FACET_VOCABULARY[facet]].label(value, lang)
+            if facet == "region":
+                group = self.vocabs.region_country(value)
+        return FacetValue(value, label, count, selected, group)
+
+    def _ordered(self, facet: str, values: list[FacetValue]) -> list[FacetValue]:
+        if facet == "criterion":
+            criteria = list(self.vocabs["criteria"].terms)
+            levels = ["", *self.vocabs["levels"].terms]
+            return sorted(values, key=lambda v: (
+                criteria.index(v.value.split(":")[0]) if v.value.split(":")[0] in criteria else 99,
+                levels.index(v.value.partition(":")[2]) if v.value.partition(":")[2] in levels else 99))
+        if facet == "period":
+            return sorted(values, key=lambda v: v.value, reverse=True)
+        return sorted(values, key=lambda v: (-v.count, analysis.fold(v.label)))
+
+    def _order(self, gen: _Generation, ids: BitMap, scores: dict[int, float], query: Query) -> list[int]:
+        docs = list(ids)
+        start = gen.start
+        if query.sort == "title":
+            titles = gen.titles.get(query.lang) or gen.titles["en"]
+            return sorted(docs, key=lambda d: titles[d])
+        if query.sort == "budget":
+            return sorted(docs, key=lambda d: (-gen.budget[d], -start[d]))
+        if query.sort == "relevance" and scores:
+            return sorted(docs, key=lambda d: (-scores.get(d, 0.0), -start[d]))
+        return sorted(docs, key=lambda d: -start[d])
+
+    def _hit(self, practice: dict[str, Any], score: float, keys, lang: str) -> Hit:
+        title_lang, title = _pick(practice["title"], lang, practice["language"])
+        summary_lang, summary = _pick(practice["summary"], lang, practice["language"])
+        return Hit(id=practice["id"], title=title, title_lang=title_lang, summary=summary,
+                   summary_lang=summary_lang, snippet=self._snippet(practice, keys, lang),
+                   score=score, practice=practice)
+
+    def _snippet(self, practice: dict[str, Any], keys, lang: str, words: int = 36) -> tuple[Segment, ...]:
+        names = ("summary", "description", "lessons_learnt", "transferability", "challenges")
+        preferred = [_pick(practice[n], lang, practice["language"]) for n in names if practice.get(n)]
+        others = [(l, t) for n in names for l, t in (practice.get(n) or {}).items() if (l, t) not in preferred]
+        texts = [(l, _MARKDOWN.sub("", t)) for l, t in [*preferred, *others]]
+        if not texts:
+            return ()
+        if keys:  # the reader's language first; else wherever the words matched
+            for text_lang, text in texts:
+                algorithm = self._stemmed.get(text_lang)
+                tokens = list(_WORD.finditer(text))
+                hits = [i for i, t in enumerate(tokens) if _matches(t.group(0), algorithm, keys)]
+                if hits:
+                    return _window(text, tokens, hits, words)
+        text_lang, text = texts[0]
+        tokens = list(_WORD.finditer(text))
+        return _window(text, tokens, [], words)
+
+    def _suggest(self, gen: _Generation, text: str) -> str | None:
+        """A corrected query from the index's own words, if it finds more."""
+        words = _WORD.findall(text)
+        if not words or _OPERATORS.search(text):
+            return None
+        with gen.lock:
+            corrector = gen.searcher.corrector("spell")
+            corrected = []
+            for word in words:
+                folded = word.casefold()
+                reader = gen.searcher.reader()
+                known = reader.frequency("spell", folded) or reader.frequency("plain", analysis.fold(folded))
+                options = [] if known or len(folded) < 4 else corrector.suggest(folded, limit=1, maxdist=2, prefix=1)
+                corrected.append(options[0] if options else word)
+        if [analysis.fold(w) for w in corrected] == [analysis.fold(w) for w in words]:
+            return None
+        suggestion = " ".join(corrected)
+        parsed, _ = self._text_query(suggestion, [])
+        if parsed is None or not self._run(gen, parsed)[0]:
+            return None
+        return suggestion
+
+    # -- similar practices -----------------------------------------------------
+    def similar(self, practice_id: str, limit: int = 5, lang: str = "en") -> list[Hit]:
+        """Practices like this one: its key words and its vocabulary terms."""
+        gen = self._current()
+        with gen.lock:
+            docnum = gen.searcher.document_number(id=practice_id)
+            if docnum is None:
+                return []
+            practice = _load(gen.searcher.stored_fields(docnum)["doc"])
+            text = " ".join(t for name in ("title", "summary", "description")
+                            for t in (practice.get(name) or {}).values())
+            key_terms = gen.searcher.key_terms_from_text("plain", text, numterms=12)
+            clauses = [wq.Term("plain", word, boost=weight) for word, weight in key_terms]
+            for facet, boost in (("dimension", 2.0), ("target_group", 1.5), ("region", 1.0), ("indicator", 1.0)):
+                source = {"dimension": practice.get("dimensions"), "target_group": practice.get("target_groups"),
+                          "region": [practice["region"]] if practice.get("region") else [],
+                          "indicator": practice.get("indicators")}[facet] or []
+                clauses += [wq.Term(f"f_{facet}", value, boost=boost) for value in source]
+            if not clauses:
+                return []
+            found = gen.searcher.search(wq.Or(clauses), limit=limit + 1, mask=wq.Term("id", practice_id))
+            stored = [(hit.score, gen.searcher.stored_fields(hit.docnum)) for hit in found]
+        return [self._hit(_load(f["doc"]), score, None, lang) for score, f in stored][:limit]
+
+
+def _load(blob: bytes) -> dict[str, Any]:
+    return json.loads(zlib.decompress(blob))
+
+
+def _pick(texts: Mapping[str, str], lang: str, original: str) -> tuple[str, str]:
+    for candidate in (lang, "en", original):
+        if candidate in texts:
+            return candidate, texts[candidate]
+    first = next(iter(texts))
+    return first, texts[first]
+
+
+def _fold_prefixes(parsed):
+    def visit(node):
+        if isinstance(node, (wq.Prefix, wq.Wildcard)):
+            node.text = analysis.fold(node.text)
+        return node
+    return parsed.accept(visit)
+
+
+@dataclass(frozen=True)
+class _Keys:
+    words: frozenset[str]
+    stems: frozenset[str]
+    prefixes: tuple[str, ...]
+
+
+def _match_keys(parsed) -> _Keys:
+    words, stems, prefixes = set(), set(), []
+    for node in parsed.leaves():
+        if isinstance(node, (wq.Prefix, wq.Wildcard)):
+            prefixes.append(node.text.rstrip("*?"))
+    for fieldname, text in parsed.iter_all_terms(phrases=True):
+        value = text.decode("utf-8") if isinstance(text, bytes) else str(text)
+        (stems if fieldname.startswith("text_") else words).add(value)
+    return _Keys(frozenset(words), frozenset(stems), tuple(p for p in prefixes if p))
+
+
+def _matches(token: str, algorithm: str | None, keys: _Keys) -> bool:
+    folded = analysis.fold(token)
+    if folded in keys.words or any(folded.startswith(p) for p in keys.prefixes):
+        return True
+    return algorithm is not None and analysis.stem(algorithm, token.casefold()) in keys.stems
+
+
+def _window(text: str, tokens: list, hits: list[int], words: int) -> tuple[Segment, ...]:
+    if not tokens:
+        return (Segment(text[:240]),)
+    centre = hits[0] if hits else 0
+    first = max(0, centre - words // 3) if hits else 0
+    last = min(len(tokens), first + words)
+    begin, end = tokens[first].start(), tokens[last - 1].end()
+    segments: list[Segment] = [Segment("… ")] if first > 0 else []
+    cursor = begin
+    for i in (h for h in hits if first <= h < last):
+        token = tokens[i]
+        if token.start() > cursor:
+            segments.append(Segment(text[cursor:token.start()]))
+        segments.append(Segment(token.group(0), hit=True))
+        cursor = token.end()
+    if end > cursor:
+        segments.append(Segment(text[cursor:end]))
+    if last < len(tokens):
+        segments.append(Segment(" …"))
+    return tuple(segments)

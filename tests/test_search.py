@@ -1,0 +1,316 @@
+"""The index and the query API: languages, syntax, facets, atomic rebuilds."""
+
+from __future__ import annotations
+
+import hashlib
+import random
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from labb import index, search, validate
+from labb.model import FACETS, Query
+
+from .conftest import GOOD
+
+
+def _variant(good: str, pid: str, **replace: str) -> str:
+    text = good.replace("id: xx-good-practice", f"id: {pid}")
+    for old, new in replace.items():
+        assert old in text, old
+        text = text.replace(old, new)
+    return text
+
+
+@pytest.fixture
+def corpus(tmp_path, good_text) -> Path:
+    """A small multilingual corpus on disk."""
+    root = tmp_path / "practices"
+    (root / "xx").mkdir(parents=True)
+    files = {
+        "xx-good-practice": good_text,
+        "xx-swedish-health": _variant(
+            good_text, "xx-swedish-health",
+            **{"  fi: Hyvä alku Pudasjärvellä\n": "  sv: Hälsokommunikatörer för nyanlända i Skåne\n",
+               "  fi: Neuvontaa ja suomen kielen iltakursseja maahanmuuttajille.\n":
+                   "  sv: Hälsokommunikatörerna informerar nyanlända om vården på deras eget språk.\n",
+               "language: fi": "language: sv", "country: FI": "country: SE", "region: FI1D9": "region: SE224",
+               "[language, reception-orientation]": "[health]",
+               "places: [Oulu, Pudasjärvi]": "places: [Malmö]"}),
+        "xx-italian-work": _variant(
+            good_text, "xx-italian-work",
+            **{"  fi: Hyvä alku Pudasjärvellä\n": "  it: Lavoro e integrazione in Campania\n",
+               "  fi: Neuvontaa ja suomen kielen iltakursseja maahanmuuttajille.\n":
+                   "  it: Percorsi di integrazione lavorativa per i lavoratori stranieri.\n",
+               "language: fi": "language: it", "country: FI": "country: IT", "region: FI1D9": "region: ITF3",
+               "[language, reception-orientation]": "[labour-market]",
+               "  innovation:\n    level: strong": "  sustainability:\n    level: weak",
+               "places: [Oulu, Pudasjärvi]": "places: [Napoli]",
+               "start: 2016-01-01": "start: 2022-03-01", "end: 2018-12-31": "end: 2025-12-31",
+               "total_eur: 1090474": "total_eur: 5000000"}),
+        "xx-greek-reception": _variant(
+            good_text, "xx-greek-reception",
+            **{"  fi: Hyvä alku Pudasjärvellä\n": "  el: Κοινωνική ΕΝΤΑΞΗ μεταναστών στην Αττική\n",
+               "  fi: Neuvontaa ja suomen kielen iltakursseja maahanmuuttajille.\n":
+                   "  el: Υποστήριξη για την ένταξη των προσφύγων.\n",
+               "language: fi": "language: el", "country: FI": "country: GR", "region: FI1D9": "region: EL30",
+               "type: indirect": "type: direct", "funds: [esf]": "funds: [eea-norway-grants]",
+               "places: [Oulu, Pudasjärvi]": "places: [Athens]"}),
+    }
+    for pid, text in files.items():
+        (root / "xx" / f"{pid}.yaml").write_text(text, encoding="utf-8")
+    return root
+
+
+@pytest.fixture
+def built(corpus, tmp_path, vocabs) -> Path:
+    index_dir = tmp_path / "index"
+    index.build(corpus, index_dir, vocabs)
+    return index_dir
+
+
+@pytest.fixture
+def searcher(built, vocabs) -> search.Searcher:
+    s = search.Searcher(built, vocabs)
+    yield s
+    s.close()
+
+
+def ids(results) -> set[str]:
+    return {h.id for h in results.hits}
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("Pudasjarvi", "xx-good-practice"),                       # accents folded
+    ("pudasjärvi", "xx-good-practice"),
+    ("ένταξη", "xx-greek-reception"),                          # ΕΝΤΑΞΗ in the title
+    ("ενταξη", "xx-greek-reception"),
+    ("hälsokommunikatör", "xx-swedish-health"),                # sv: stem of hälsokommunikatörer
+    ("lavoratore", "xx-italian-work"),                         # it: lavoratori
+    ("integrazioni", "xx-italian-work"),                        # it: integrazione
+    ("προσφυγες", "xx-greek-reception"),                       # el: προσφύγων, accents folded
+    ("neuvonta", "xx-good-practice"),                          # fi: Neuvontaa
+    ("arbetsmarknad", "xx-italian-work"),                      # sv label of labour-market: the bridge
+    ("marché du travail", "xx-italian-work"),                  # fr label of labour-market
+    ("Napoli", "xx-italian-work"),                             # places
+])
+def test_language_aware_matching(searcher, text, expected):
+    assert expected in ids(searcher.search(Query(text=text)))
+
+
+def test_phrase_and_boolean(searcher):
+    assert ids(searcher.search(Query(text='"integrazione lavorativa"'))) == {"xx-italian-work"}
+    assert ids(searcher.search(Query(text='"lavorativa percorsi"'))) == set()
+    both = ids(searcher.search(Query(text="Napoli OR Malmö")))
+    assert both == {"xx-italian-work", "xx-swedish-health"}
+    assert "xx-italian-work" not in ids(searcher.search(Query(text="courses NOT Napoli")))
+    assert "xx-italian-work" not in ids(searcher.search(Query(text="courses -Napoli")))
+    assert "xx-good-practice" in ids(searcher.search(Query(text="Pudas*")))
+
+
+def test_suggestion(searcher):
+    results = searcher.search(Query(text="Pudasjarvu"))
+    assert results.total == 0 and results.suggestion == "pudasjärvi"
+
+
+def test_empty_query_lists_everything(searcher):
+    assert searcher.search(Query()).total == 4
+
+
+def test_filters_or_within_and_across(searcher):
+    q = Query(filters={"country": frozenset({"IT", "SE"})})
+    assert ids(searcher.search(q)) == {"xx-italian-work", "xx-swedish-health"}
+    q = Query(filters={"country": frozenset({"IT", "SE"}), "dimension": frozenset({"health"})})
+    results = searcher.search(q)
+    assert ids(results) == {"xx-swedish-health"}
+    counts = {v.value: v.count for v in results.facets["country"]}
+    assert counts == {"SE": 1, "IT": 0}  # a selected value stays listed, with its true count
+    dims = {v.value: v.count for v in results.facets["dimension"]}
+    assert dims["labour-market"] == 1 and dims["health"] == 1
+
+
+def test_criterion_levels(searcher):
+    strong = Query(filters={"criterion": frozenset({"innovation:strong"})})
+    assert ids(searcher.search(strong)) == {"xx-good-practice", "xx-swedish-health", "xx-greek-reception"}
+    both = Query(filters={"criterion": frozenset({"innovation:strong", "sustainability:weak"})})
+    assert ids(searcher.search(both)) == set()  # different criteria: both must hold
+    either = Query(filters={"criterion": frozenset({"sustainability:weak", "sustainability:strong"})})
+    assert ids(searcher.search(either)) == {"xx-italian-work"}
+
+
+def test_sorts(searcher):
+    assert [h.id for h in searcher.search(Query(sort="budget")).hits][0] == "xx-italian-work"
+    assert [h.id for h in searcher.search(Query(sort="newest")).hits][0] == "xx-italian-work"
+    titles = [h.title for h in searcher.search(Query(sort="title")).hits]
+    assert titles == sorted(titles, key=str.casefold)
+
+
+def test_snippet_highlights_inflected_forms(searcher):
+    [hit] = searcher.search(Query(text="vård")).hits
+    assert [s.text for s in hit.snippet if s.hit] == ["vården"]
+
+
+def test_pagination(searcher):
+    first = searcher.search(Query(per_page=3, sort="title"))
+    second = searcher.search(Query(per_page=3, page=2, sort="title"))
+    assert first.total == second.total == 4
+    assert len(first.hits) == 3 and len(second.hits) == 1
+    assert not ids(first) & ids(second)
+
+
+def test_similar(searcher):
+    similar = searcher.similar("xx-good-practice")
+    assert similar and "xx-good-practice" not in {h.id for h in similar}
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=st.text(max_size=400) | st.sampled_from(
+    ['"unclosed', "(a OR", "***", "x" * 10_000, "\x00\x01", "AND OR NOT", "a:b:c", "*", "?", "[a TO",
+     "title:(", "-", "+", '""', "^2", "a~", "ab*~2"]))
+def test_no_query_raises(searcher, text):
+    results = searcher.search(Query(text=text))
+    assert results.total >= 0
+
+
+# -- facet counts equal brute force --------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def random_corpus(tmp_path_factory, vocabs):
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+    import corpus as generator
+
+    root = tmp_path_factory.mktemp("random")
+    generator.generate(150, root / "practices", seed=7)
+    index.build(root / "practices", root / "index", vocabs)
+    practices = validate.check_paths([root / "practices"], vocabs).practices
+    s = search.Searcher(root / "index", vocabs)
+    yield s, practices
+    s.close()
+
+
+def _matches(practice, filters, vocabs) -> bool:
+    values = index.facet_values(practice, vocabs)
+    for facet, selected in filters.items():
+        if facet == "criterion":
+            by_criterion = {}
+            for v in selected:
+                by_criterion.setdefault(v.split(":")[0], set()).add(v)
+            if not all(values["criterion"] and set(values["criterion"]) & group for group in by_criterion.values()):
+                return False
+        elif not set(values[facet]) & selected:
+            return False
+    return True
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_facet_counts_equal_brute_force(random_corpus, vocabs, data):
+    s, practices = random_corpus
+    filters = {}
+    for facet in data.draw(st.lists(st.sampled_from(FACETS), max_size=3, unique=True)):
+        pool = sorted({v for p in practices for v in index.facet_values(p, vocabs)[facet]})
+        if pool:
+            filters[facet] = frozenset(data.draw(st.lists(st.sampled_from(pool), min_size=1, max_size=3)))
+    results = s.search(Query(filters=filters, per_page=5))
+    assert results.total == sum(_matches(p, filters, vocabs) for p in practices)
+    for facet, values in results.facets.items():
+        for value in values:
+            key = value.value.split(":")[0] if facet == "criterion" else None
+            others = {f: v for f, v in filters.items() if f != facet}
+            if facet == "criterion":
+                same = {v for v in filters.get("criterion", ()) if v.split(":")[0] != key}
+                if same:
+                    others["criterion"] = frozenset(same)
+            expected_filters = dict(others)
+            if facet == "criterion":
+                expected_filters["criterion"] = frozenset({*others.get("criterion", ()), value.value})
+            else:
+                expected_filters[facet] = frozenset({value.value})
+            expected = sum(_matches(p, expected_filters, vocabs) for p in practices)
+            assert value.count == expected, (facet, value.value, filters)
+
+
+# -- atomic and incremental builds -------------------------------------------------------
+
+
+def _tree_hash(path: Path) -> str:
+    digest = hashlib.sha256()
+    for f in sorted(path.rglob("*")):
+        if f.is_file() and f.name != ".lock":
+            digest.update(str(f.relative_to(path)).encode())
+            digest.update(f.read_bytes())
+    return digest.hexdigest()
+
+
+def test_failed_build_leaves_index_identical(corpus, built, vocabs, good_text):
+    before = _tree_hash(built)
+    (corpus / "xx" / "xx-broken.yaml").write_text(good_text.replace("id: xx-good-practice", "id: xx-broken")
+                                                  .replace("funds: [esf]", "funds: [esff]"), encoding="utf-8")
+    with pytest.raises(index.BuildFailed) as failed:
+        index.build(corpus, built, vocabs)
+    assert [p.code for p in failed.value.problems] == ["unknown-term"]
+    assert _tree_hash(built) == before
+    assert search.Searcher(built, vocabs).search(Query()).total == 4
+
+
+def test_crash_during_build_leaves_index_identical(corpus, built, vocabs, good_text, monkeypatch):
+    before = _tree_hash(built)
+    (corpus / "xx" / "xx-new.yaml").write_text(good_text.replace("id: xx-good-practice", "id: xx-new"),
+                                               encoding="utf-8")
+
+    def crash(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(index, "_switch", crash)
+    with pytest.raises(KeyboardInterrupt):
+        index.build(corpus, built, vocabs)
+    assert _tree_hash(built) == before
+
+
+def test_incremental_update(corpus, built, vocabs, good_text):
+    path = corpus / "xx" / "xx-good-practice.yaml"
+    path.write_text(good_text.replace("City of Oulu", "City of Kajaani"), encoding="utf-8")
+    (corpus / "xx" / "xx-greek-reception.yaml").unlink()
+    report = index.build(corpus, built, vocabs)
+    assert (report.full, report.updated, report.removed, report.unchanged) == (False, 1, 1, 2)
+    s = search.Searcher(built, vocabs)
+    assert ids(s.search(Query(text="Kajaani"))) == {"xx-good-practice"}
+    assert s.search(Query()).total == 3
+    again = index.build(corpus, built, vocabs)
+    assert (again.updated, again.added, again.removed) == (0, 0, 0)
+
+
+def test_readers_during_rebuilds_never_fail(corpus, built, vocabs):
+    errors: list[BaseException] = []
+    totals: set[int] = set()
+    stop = threading.Event()
+
+    def read():
+        s = search.Searcher(built, vocabs)
+        while not stop.is_set():
+            try:
+                totals.add(s.search(Query(text="integration OR Pudasjarvi", per_page=50)).total)
+                totals.add(s.search(Query()).total)
+            except BaseException as exc:  # noqa: BLE001 - the test records any failure
+                errors.append(exc)
+                return
+
+    readers = [threading.Thread(target=read) for _ in range(3)]
+    for r in readers:
+        r.start()
+    try:
+        for _ in range(20):
+            index.build(corpus, built, vocabs, rebuild=True)
+    finally:
+        stop.set()
+        for r in readers:
+            r.join()
+    assert errors == []
+    assert 4 in totals
