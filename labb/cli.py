@@ -244,5 +244,19 @@ def search_command(words: tuple[str, ...], filters: tuple[str, ...], sort: str, 
             click.echo(f"      {snippet}")
 
 
+@main.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=click.IntRange(0, 65535), default=5000, show_default=True)
+@PRACTICES
+@INDEX
+def serve_command(host: str, port: int, practices_dir: Path, index_dir: Path) -> None:
+    """Serve the web front end (builds the index first when there is none)."""
+    if index.current_generation(index_dir) is None:
+        build_index(practices_dir, index_dir)
+    raise click.ClickException(
+        "the web front end is not available in this version yet; the index is ready: "
+        "try `labb search` (for example `labb search health --filter country=SE`)")
+
+
 def _run() -> None:  # pragma: no cover - python -m labb
     main(prog_name=os.path.basename(sys.argv[0]) or "labb")

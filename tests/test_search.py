@@ -19,7 +19,7 @@ from .conftest import GOOD
 
 
 def _variant(good: str, pid: str, **replace: str) -> str:
-    text = good.replace("id: xx-good-practice", f"id: {pid}")
+    text = good.replace("id: xx-good-practice", f"id: {pid}").replace("partners: [City of Pudasjärvi]", "partners: []")
     for old, new in replace.items():
         assert old in text, old
         text = text.replace(old, new)
@@ -36,6 +36,7 @@ def corpus(tmp_path, good_text) -> Path:
         "xx-swedish-health": _variant(
             good_text, "xx-swedish-health",
             **{"  fi: Hyvä alku Pudasjärvellä\n": "  sv: Hälsokommunikatörer för nyanlända i Skåne\n",
+               "  en: A good start in Pudasjärvi": "  en: Health communicators in Skåne",
                "  fi: Neuvontaa ja suomen kielen iltakursseja maahanmuuttajille.\n":
                    "  sv: Hälsokommunikatörerna informerar nyanlända om vården på deras eget språk.\n",
                "language: fi": "language: sv", "country: FI": "country: SE", "region: FI1D9": "region: SE224",
@@ -44,6 +45,7 @@ def corpus(tmp_path, good_text) -> Path:
         "xx-italian-work": _variant(
             good_text, "xx-italian-work",
             **{"  fi: Hyvä alku Pudasjärvellä\n": "  it: Lavoro e integrazione in Campania\n",
+               "  en: A good start in Pudasjärvi": "  en: Work and integration in Campania",
                "  fi: Neuvontaa ja suomen kielen iltakursseja maahanmuuttajille.\n":
                    "  it: Percorsi di integrazione lavorativa per i lavoratori stranieri.\n",
                "language: fi": "language: it", "country: FI": "country: IT", "region: FI1D9": "region: ITF3",
@@ -55,6 +57,7 @@ def corpus(tmp_path, good_text) -> Path:
         "xx-greek-reception": _variant(
             good_text, "xx-greek-reception",
             **{"  fi: Hyvä alku Pudasjärvellä\n": "  el: Κοινωνική ΕΝΤΑΞΗ μεταναστών στην Αττική\n",
+               "  en: A good start in Pudasjärvi": "  en: Social inclusion of migrants in Attica",
                "  fi: Neuvontaa ja suomen kielen iltakursseja maahanmuuttajille.\n":
                    "  el: Υποστήριξη για την ένταξη των προσφύγων.\n",
                "language: fi": "language: el", "country: FI": "country: GR", "region: FI1D9": "region: EL30",
@@ -314,3 +317,77 @@ def test_readers_during_rebuilds_never_fail(corpus, built, vocabs):
             r.join()
     assert errors == []
     assert 4 in totals
+
+
+READER = """
+import sys
+from pathlib import Path
+from labb import search, vocab
+from labb.model import Query
+index_dir, stop = Path(sys.argv[1]), Path(sys.argv[2])
+s = search.Searcher(index_dir, vocab.default())
+n = 0
+while not stop.exists():
+    assert s.search(Query(text="Pudasjarvi OR integrazione")).total >= 1
+    assert s.search(Query()).total == 4
+    n += 1
+print(n)
+"""
+
+
+def test_reader_processes_during_rebuilds(corpus, built, vocabs, tmp_path):
+    import subprocess
+    import sys
+
+    stop = tmp_path / "stop"
+    readers = [subprocess.Popen([sys.executable, "-c", READER, str(built), str(stop)],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    try:
+        for _ in range(20):
+            index.build(corpus, built, vocabs, rebuild=True)
+    finally:
+        stop.touch()
+    for reader in readers:
+        out, err = reader.communicate(timeout=60)
+        assert reader.returncode == 0, err
+        assert int(out) > 0
+
+
+def test_cli_index_then_search(corpus, tmp_path):
+    from click.testing import CliRunner
+
+    from labb.cli import main
+
+    runner = CliRunner()
+    index_dir = tmp_path / "cli-index"
+    built = runner.invoke(main, ["index", "--practices", str(corpus), "--index", str(index_dir)])
+    assert built.exit_code == 0, built.output
+    found = runner.invoke(main, ["search", "Pudasjarvi", "--json", "--index", str(index_dir)])
+    assert found.exit_code == 0, found.output
+    import json
+
+    data = json.loads(found.stdout)
+    assert data["total"] == 1 and data["results"][0]["id"] == "xx-good-practice"
+    assert data["results"][0]["url"] == "/practices/xx-good-practice"
+    assert set(data["facets"]) == set(FACETS)
+    assert {"query", "total", "page", "per_page", "suggestion", "results", "facets"} <= set(data)
+    filtered = runner.invoke(main, ["search", "--filter", "criterion=innovation:strong", "--filter", "country=GR",
+                                    "--json", "--index", str(index_dir)])
+    assert [r["id"] for r in json.loads(filtered.stdout)["results"]] == ["xx-greek-reception"]
+    bad = runner.invoke(main, ["search", "--filter", "colour=red", "--index", str(index_dir)])
+    assert bad.exit_code == 2
+    table = runner.invoke(main, ["search", "integrazione", "--index", str(index_dir)])
+    assert table.exit_code == 0 and "Work and integration in Campania" in table.stdout
+
+
+def test_cli_index_refuses_a_bad_corpus(corpus, tmp_path, good_text):
+    from click.testing import CliRunner
+
+    from labb.cli import main
+
+    (corpus / "xx" / "xx-bad.yaml").write_text(good_text.replace("id: xx-good-practice", "id: xx-bad")
+                                               .replace("scope: regional", "scope: regionl"), encoding="utf-8")
+    result = CliRunner().invoke(main, ["index", "--practices", str(corpus), "--index", str(tmp_path / "i")])
+    assert result.exit_code == 1
+    assert "xx-bad.yaml:18:8: error[unknown-term]" in result.stderr
+    assert not (tmp_path / "i" / "CURRENT").exists()
