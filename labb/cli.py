@@ -245,17 +245,36 @@ def search_command(words: tuple[str, ...], filters: tuple[str, ...], sort: str, 
 
 
 @main.command("serve")
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", type=click.IntRange(0, 65535), default=5000, show_default=True)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=click.IntRange(0, 65535), default=5000, show_default=True,
+              help="Port to listen on (0: any free port).")
+@click.option("--threads", type=click.IntRange(1, 64), default=8, show_default=True, help="Worker threads.")
 @PRACTICES
 @INDEX
-def serve_command(host: str, port: int, practices_dir: Path, index_dir: Path) -> None:
-    """Serve the web front end (builds the index first when there is none)."""
+def serve_command(host: str, port: int, threads: int, practices_dir: Path, index_dir: Path) -> None:
+    """Serve the web site on a production WSGI server (waitress), building the index
+    first when there is none. Stop with Ctrl-C."""
+    import logging
+
+    from waitress import create_server
+
+    from .web import create_app
+
     if index.current_generation(index_dir) is None:
+        click.echo(f"no index in {index_dir}: building it first", err=True)
         build_index(practices_dir, index_dir)
-    raise click.ClickException(
-        "the web front end is not available in this version yet; the index is ready: "
-        "try `labb search` (for example `labb search health --filter country=SE`)")
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
+    logging.getLogger("waitress.queue").setLevel(logging.ERROR)
+    app = create_app({"PRACTICES": practices_dir, "INDEX": index_dir})
+    server = create_server(app, host=host, port=port, threads=threads, ident="labb")
+    click.echo(f"labb serving on http://{host}:{server.effective_port}/ (Ctrl-C to stop)", err=True)
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.close()
+        click.echo("labb stopped", err=True)
 
 
 def _run() -> None:  # pragma: no cover - python -m labb

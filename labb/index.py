@@ -37,7 +37,7 @@ from . import analysis, validate
 from .model import FACETS, Practice, Problem, criterion_values, period_bucket, sort_key
 from .vocab import LABEL_LANGUAGES, Vocabularies
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 """Bump when the documents or fields change: every index is then rebuilt."""
 KEEP_SECONDS = 60.0
 """A superseded generation stays this long for readers that were opening it."""
@@ -78,6 +78,7 @@ def make_schema(vocabs: Vocabularies) -> fields.Schema:
     schema = fields.Schema(
         id=fields.ID(stored=True, unique=True),
         doc=fields.STORED(),
+        path=fields.STORED(),
         title=fields.TEXT(analyzer=analysis.folding(), field_boost=3.0),
         plain=fields.TEXT(analyzer=analysis.folding()),
         spell=fields.TEXT(analyzer=analysis.lowercase(), phrase=False),
@@ -122,7 +123,7 @@ def _bridge(practice: Practice, vocabs: Vocabularies) -> Iterator[tuple[str, str
                 yield lang, " ".join(words)
 
 
-def document(practice: Practice, vocabs: Vocabularies, stemmers: dict[str, str]) -> dict:
+def document(practice: Practice, vocabs: Vocabularies, stemmers: dict[str, str], path: str = "") -> dict:
     """The Whoosh document for one practice."""
     per_language: dict[str, list[str]] = {}
     everything: list[str] = []
@@ -135,6 +136,7 @@ def document(practice: Practice, vocabs: Vocabularies, stemmers: dict[str, str])
     doc = {
         "id": practice.id,
         "doc": zlib.compress(json.dumps(stored, ensure_ascii=False).encode("utf-8"), 6),
+        "path": path,
         "title": " ".join(practice.title.values()),
         "plain": "\n".join(everything),
         "spell": "\n".join([*(t for _, t in _texts(practice)), *names]),
@@ -275,7 +277,8 @@ def build(practices_dir: Path, index_dir: Path, vocabs: Vocabularies, *, rebuild
                         writer.delete_by_term("id", old_id)
                 total = len(practices)
                 for done, (path, practice) in enumerate(practices, 1):
-                    writer.add_document(**document(practice, vocabs, stemmers))
+                    relative = path.relative_to(practices_dir).as_posix() if path.is_relative_to(practices_dir) else path.name
+                    writer.add_document(**document(practice, vocabs, stemmers, relative))
                     if progress:
                         progress(done, total)
                 writer.commit(optimize=full)

@@ -180,6 +180,13 @@ class Searcher:
             fields = gen.searcher.document(id=practice_id)
         return _load(fields["doc"]) if fields else None
 
+    def path_of(self, practice_id: str) -> str | None:
+        """The practice file's path within the practices folder."""
+        gen = self._current()
+        with gen.lock:
+            fields = gen.searcher.document(id=practice_id)
+        return fields.get("path") or None if fields else None
+
     def count(self) -> int:
         return len(self._current().live)
 

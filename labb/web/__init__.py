@@ -1,0 +1,89 @@
+"""The web front end: an app factory over the query API.
+
+Pages and the JSON API read the index through one shared `Searcher`, opened once
+per process; nothing here opens the index per request or renders practice text
+without escaping or sanitising it.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+from typing import Any, Mapping
+
+from flask import Flask, g, request
+from flask_compress import Compress
+
+from .. import search, vocab
+
+TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
+STATIC = Path(__file__).resolve().with_name("static")
+LOG = logging.getLogger("labb.web")
+
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+       "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; "
+       "form-action 'self'; frame-ancestors 'none'")
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CSP,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "X-Frame-Options": "DENY",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Cross-Origin-Resource-Policy": "same-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=(), interest-cohort=()",
+}
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """The labb web app. `config` may set PRACTICES, INDEX (folders), REPOSITORY_URL
+    (for "edit this practice" links) and any Flask setting."""
+    app = Flask(__name__, template_folder=str(TEMPLATES), static_folder=str(STATIC))
+    app.config.update(
+        PRACTICES=Path("practices"),
+        INDEX=Path("index"),
+        REPOSITORY_URL="https://github.com/labb-eu/labb/blob/main/practices",
+        SEND_FILE_MAX_AGE_DEFAULT=3600,
+        COMPRESS_MIMETYPES=["text/html", "text/css", "application/javascript", "application/json",
+                            "text/csv", "image/svg+xml", "application/atom+xml"],
+        COMPRESS_MIN_SIZE=500,
+        MAX_CONTENT_LENGTH=64 * 1024,
+        JSON_SORT_KEYS=False,
+    )
+    if config:
+        app.config.update(config)
+    vocabs = vocab.default()
+    app.extensions["labb.vocabs"] = vocabs
+    app.extensions["labb.searcher"] = search.Searcher(Path(app.config["INDEX"]), vocabs)
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+    Compress(app)
+
+    from . import api, exports, maps, pages
+
+    for blueprint in (pages.bp, api.bp, exports.bp, maps.bp):
+        app.register_blueprint(blueprint)
+
+    @app.route("/favicon.ico")
+    def favicon():
+        return app.send_static_file("favicon.svg")
+
+    @app.before_request
+    def _start() -> None:
+        g.started = time.perf_counter()
+
+    @app.after_request
+    def _headers(response):
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        if request.path.startswith("/static/"):
+            response.headers["Cache-Control"] = "public, max-age=3600"
+        else:
+            response.headers.setdefault("Cache-Control", "no-cache")
+        started = g.get("started")
+        took = (time.perf_counter() - started) * 1000 if started else 0.0
+        LOG.info('%s "%s %s" %s %.1fms', request.remote_addr, request.method, request.full_path.rstrip("?"),
+                 response.status_code, took)
+        return response
+
+    return app

@@ -1,0 +1,270 @@
+"""The HTML pages: the search page and a practice's page.
+
+Every facet link, chip and page link is built here as plain data (value, label,
+count, selected, URL); templates only lay it out. The whole search state lives
+in the URL, so any page can be bookmarked and works without JavaScript.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from flask import Blueprint, abort, current_app, render_template, request, url_for
+from markupsafe import Markup
+
+from .. import markup
+from ..model import FACETS, SORTS, Results, euros
+from ..search import NoIndex, Searcher, parse_params
+from ..vocab import Vocabularies
+
+bp = Blueprint("pages", __name__)
+
+FACET_TITLES = {
+    "region": "Region", "country": "Country", "dimension": "Area of integration",
+    "criterion": "Evaluation criterion", "target_group": "Target group", "indicator": "Indicator",
+    "fund": "Fund", "language": "Available in", "role": "Regional authority's role", "period": "Started in",
+}
+SORT_LABELS = {"relevance": "Relevance", "newest": "Newest first", "budget": "Largest budget", "title": "Title (A-Z)"}
+FACETS_OPEN = ("region", "dimension", "criterion")
+
+
+def searcher() -> Searcher:
+    return current_app.extensions["labb.searcher"]
+
+
+def vocabs() -> Vocabularies:
+    return current_app.extensions["labb.vocabs"]
+
+
+def request_params() -> dict[str, list[str]]:
+    """The query string as lists, with every value bounded and free of control characters."""
+    params: dict[str, list[str]] = {}
+    for key in request.args:
+        values = [v.replace("\x00", "")[:1000] for v in request.args.getlist(key)[:50]]
+        params[key[:50]] = values
+    return params
+
+
+@dataclass(frozen=True)
+class Link:
+    label: str
+    url: str
+    count: int | None = None
+    selected: bool = False
+    value: str = ""
+
+
+def _state(params: dict[str, list[str]]) -> dict[str, list[str]]:
+    keep = ("q", "sort", "per_page", "lang", *FACETS)
+    return {k: v for k, v in params.items() if k in keep and v and v != [""]}
+
+
+def _url(state: dict[str, list[str]], **changes: list[str] | None) -> str:
+    new = {**state, **changes}
+    new = {k: v for k, v in new.items() if v}
+    if new.get("sort") == ["relevance"]:
+        del new["sort"]
+    return url_for("pages.search", **new)
+
+
+def facet_view(results: Results, state: dict[str, list[str]]) -> list[dict[str, Any]]:
+    """Each facet as plain data: its values with counts and toggle URLs, grouped where useful."""
+    out = []
+    countries = vocabs().countries
+    for facet in FACETS:
+        chosen = list(state.get(facet, []))
+        links = []
+        for value in results.facets.get(facet, ()):
+            toggled = [v for v in chosen if v != value.value] if value.selected else [*chosen, value.value]
+            links.append((value.group, Link(value.label, _url(state, **{facet: toggled, "page": None}),
+                                            value.count, value.selected, value.value)))
+        if not links:
+            continue
+        groups: dict[str | None, list[Link]] = {}
+        for group, link in links:
+            groups.setdefault(group, []).append(link)
+        grouped = [(countries.label(g) if g else None, items) for g, items in
+                   sorted(groups.items(), key=lambda kv: countries.label(kv[0]) if kv[0] else "")]
+        out.append({"name": facet, "title": FACET_TITLES[facet], "groups": grouped,
+                    "open": facet in FACETS_OPEN or any(l.selected for _, l in links),
+                    "selected": sum(1 for _, l in links if l.selected)})
+    return out
+
+
+def chips(results: Results, state: dict[str, list[str]]) -> list[Link]:
+    out = []
+    for facet in FACETS:
+        for value in results.facets.get(facet, ()):
+            if value.selected:
+                rest = [v for v in state.get(facet, []) if v != value.value]
+                out.append(Link(f"{FACET_TITLES[facet]}: {value.label}", _url(state, **{facet: rest, "page": None})))
+    return out
+
+
+def describe(results: Results) -> str:
+    """The filters in words, for the page title and heading."""
+    parts = []
+    for facet in FACETS:
+        labels = [v.label for v in results.facets.get(facet, ()) if v.selected]
+        if labels:
+            parts.append(f"{FACET_TITLES[facet].lower()} is {' or '.join(labels)}")
+    text = f"“{results.query.text}”" if results.query.text.strip() else ""
+    where = " and ".join(parts)
+    if text and where:
+        return f"Practices matching {text} where {where}"
+    if text:
+        return f"Practices matching {text}"
+    if where:
+        return f"Practices where {where}"
+    return "All practices"
+
+
+def pagination(results: Results, state: dict[str, list[str]]) -> list[Link]:
+    page, pages = results.query.page, results.pages
+    if pages <= 1:
+        return []
+    numbers = sorted({1, pages, *range(max(1, page - 2), min(pages, page + 2) + 1)})
+    links, previous = [], 0
+    for n in numbers:
+        if n - previous > 1:
+            links.append(Link("…", ""))
+        links.append(Link(str(n), _url(state, page=[str(n)] if n > 1 else None), selected=n == page))
+        previous = n
+    return links
+
+
+@bp.route("/")
+def search():
+    params = request_params()
+    query, notes = parse_params(params, vocabs())
+    results = searcher().search(query)
+    state = _state(params)
+    page, pages = results.query.page, results.pages
+    return render_template(
+        "search.html",
+        results=results, notes=[*notes, *results.notes], describe=describe(results),
+        facets=facet_view(results, state), chips=chips(results, state),
+        clear_url=_url({k: v for k, v in state.items() if k in ("q", "sort", "lang")}),
+        sorts=[Link(SORT_LABELS[s], _url(state, sort=[s], page=None), selected=s == query.sort, value=s)
+               for s in SORTS],
+        pages=pagination(results, state),
+        previous_url=_url(state, page=[str(page - 1)] if page > 2 else None) if 1 < page <= pages else None,
+        next_url=_url(state, page=[str(page + 1)]) if page < pages else None,
+        suggestion_url=_url(state, q=[results.suggestion], page=None) if results.suggestion else None,
+        hidden={k: v for k, v in state.items() if k not in ("q",)},
+        first=(page - 1) * query.per_page + 1,
+        facet_url=lambda facet, value: _url({}, **{facet: [value]}),
+        label=label,
+    )
+
+
+def label(kind: str, value: str, lang: str = "en") -> str:
+    return vocabs()[kind].label(value, lang)
+
+
+def _pick(texts: dict[str, str] | None, lang: str, original: str) -> tuple[str, str] | None:
+    if not texts:
+        return None
+    for candidate in (lang, "en", original):
+        if candidate in texts:
+            return candidate, texts[candidate]
+    first = next(iter(texts))
+    return first, texts[first]
+
+
+def rich(texts: dict[str, str] | None, lang: str, original: str) -> dict[str, Any] | None:
+    picked = _pick(texts, lang, original)
+    if picked is None:
+        return None
+    text_lang, text = picked
+    return {"lang": text_lang, "html": Markup(markup.to_html(text))}
+
+
+def plain(texts: dict[str, str] | None, lang: str, original: str) -> dict[str, str] | None:
+    picked = _pick(texts, lang, original)
+    return {"lang": picked[0], "text": picked[1]} if picked else None
+
+
+def _months(months: int | None) -> str | None:
+    if months is None:
+        return None
+    years, rest = divmod(months, 12)
+    parts = [f"{years} year{'s' if years != 1 else ''}" if years else "", f"{rest} month{'s' if rest != 1 else ''}" if rest else ""]
+    return " ".join(p for p in parts if p) or "under a month"
+
+
+def _date(value: str | None) -> str | None:
+    if not value:
+        return None
+    return date.fromisoformat(value).strftime("%-d %B %Y")
+
+
+@bp.route("/practices/<practice_id>")
+def practice(practice_id: str):
+    if len(practice_id) > 100:
+        abort(404)
+    data = searcher().get(practice_id)
+    if data is None:
+        abort(404)
+    lang = request.args.get("lang", "en")[:5]
+    v = vocabs()
+    original = data["language"]
+    funding = data.get("funding") or {}
+    evaluation = [
+        {"criterion": v["criteria"].label(c, lang), "id": c, "level": a["level"],
+         "level_label": v["levels"].label(a["level"], lang),
+         "inspiring": rich(a.get("inspiring"), lang, original), "improvement": rich(a.get("improvement"), lang, original)}
+        for c in v["criteria"].terms for cid, a in data.get("evaluation", {}).items() if cid == c
+    ]
+    languages = sorted(set(data["title"]) | set(data["summary"]))
+    path = searcher().path_of(practice_id)
+    return render_template(
+        "practice.html",
+        p=data, lang=lang,
+        title=plain(data["title"], lang, original),
+        summary=plain(data["summary"], lang, original),
+        texts=[(heading, rich(data.get(key), lang, original)) for key, heading in (
+            ("description", "Description"), ("lessons_learnt", "Lessons learnt"),
+            ("transferability", "Tips for transferability"), ("challenges", "Challenges"))],
+        role=rich((data.get("regional_role") or {}).get("detail"), lang, original),
+        evaluation=evaluation,
+        funding=funding,
+        euros=euros,
+        rate=f"{funding['co_financing_rate'] * 100:.1f} %" if funding.get("co_financing_rate") is not None else None,
+        duration=_months(data.get("duration_months")),
+        start=_date(data["period"].get("start")), end=_date(data["period"].get("end")),
+        added=_date(data.get("added")), reviewed=_date(data.get("reviewed")),
+        assessed=_date((data.get("assessment") or {}).get("date")),
+        languages=[(code, v["languages"].label(code, lang)) for code in languages],
+        similar=searcher().similar(practice_id, limit=5, lang=lang),
+        edit_url=f"{current_app.config['REPOSITORY_URL']}/{path}" if path else None,
+        facet_url=lambda facet, value: url_for("pages.search", **{facet: value}),
+        label=label, date=_date,
+    )
+
+
+@bp.app_errorhandler(404)
+def not_found(error):
+    return render_template("error.html", status=404, title="Page not found",
+                           message="There is no page at this address. It may have moved, or the link may be mistyped.",
+                           ), 404
+
+
+@bp.app_errorhandler(400)
+def bad_request(error):
+    return render_template("error.html", status=400, title="Bad request",
+                           message="The request could not be understood."), 400
+
+
+@bp.app_errorhandler(NoIndex)
+def no_index(error):
+    return render_template("error.html", status=503, title="The search index is being prepared",
+                           message="Please try again in a minute."), 503
+
+
+@bp.app_errorhandler(500)
+def server_error(error):
+    return render_template("error.html", status=500, title="Something went wrong",
+                           message="The page could not be shown. Please try again; if it persists, tell us."), 500
