@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 import re
@@ -217,13 +216,11 @@ def search_command(words: tuple[str, ...], filters: tuple[str, ...], sort: str, 
             raise click.BadParameter(f"use FACET=VALUE with a facet among: {', '.join(FACETS)}",
                                      param_hint="--filter")
         params.setdefault(facet, []).append(value)
-    query, notes = search.parse_params(params, vocabs)
-    searcher = search.Searcher(index_dir, vocabs)
     try:
-        results = searcher.search(query)
+        results = search.run(params, search.Searcher(index_dir, vocabs))
     except search.NoIndex as exc:
         raise click.ClickException(str(exc))
-    results = dataclasses.replace(results, notes=(*notes, *results.notes))
+    query = results.query
     if as_json:
         click.echo(json.dumps(results.as_dict(), ensure_ascii=False, indent=2))
         return

@@ -14,7 +14,7 @@ import json
 import re
 import threading
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
@@ -71,6 +71,13 @@ def parse_params(params: Mapping[str, Iterable[str]], vocabs: Vocabularies) -> t
     if lang not in vocabs["languages"]:
         lang = "en"
     return Query(text=first("q"), filters=filters, sort=sort, page=page, per_page=per_page, lang=lang), notes
+
+
+def run(params: Mapping[str, Iterable[str]], searcher: "Searcher") -> Results:
+    """Parse URL-style parameters and search: what the CLI, the pages and the API all do."""
+    query, notes = parse_params(params, searcher.vocabs)
+    results = searcher.search(query)
+    return replace(results, notes=(*notes, *results.notes)) if notes else results
 
 
 def _number(text: str, default: int, notes: list[str], name: str) -> int:

@@ -16,7 +16,7 @@ from markupsafe import Markup
 
 from .. import markup
 from ..model import FACETS, SORTS, Results, euros
-from ..search import NoIndex, Searcher, parse_params
+from ..search import NoIndex, Searcher, run
 from ..vocab import Vocabularies
 
 bp = Blueprint("pages", __name__)
@@ -138,13 +138,13 @@ def pagination(results: Results, state: dict[str, list[str]]) -> list[Link]:
 @bp.route("/")
 def search():
     params = request_params()
-    query, notes = parse_params(params, vocabs())
-    results = searcher().search(query)
+    results = run(params, searcher())
+    query = results.query
     state = _state(params)
     page, pages = results.query.page, results.pages
     return render_template(
         "search.html",
-        results=results, notes=[*notes, *results.notes], describe=describe(results),
+        results=results, notes=results.notes, describe=describe(results),
         facets=facet_view(results, state), chips=chips(results, state),
         clear_url=_url({k: v for k, v in state.items() if k in ("q", "sort", "lang")}),
         sorts=[Link(SORT_LABELS[s], _url(state, sort=[s], page=None), selected=s == query.sort, value=s)
