@@ -16,6 +16,7 @@ from flask import Flask, g, request
 from flask_compress import Compress
 
 from .. import search, vocab
+from . import i18n
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 STATIC = Path(__file__).resolve().with_name("static")
@@ -58,6 +59,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
     Compress(app)
+    i18n.init_app(app)
 
     from . import api, exports, maps, pages
 

@@ -8,25 +8,33 @@ in the URL, so any page can be bookmarked and works without JavaScript.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 from flask import Blueprint, abort, current_app, render_template, request, url_for
 from markupsafe import Markup
 
 from .. import markup
-from ..model import FACETS, SORTS, Results, euros
+from ..model import FACETS, SORTS, Results
+from .i18n import current, long_date, ngettext, percent
+from .i18n import gettext as _
 from ..search import NoIndex, Searcher, run
 from ..vocab import Vocabularies
 
 bp = Blueprint("pages", __name__)
 
+def N_(message: str) -> str:
+    """Marks a message for translation; translated where it is shown."""
+    return message
+
+
 FACET_TITLES = {
-    "region": "Region", "country": "Country", "dimension": "Area of integration",
-    "criterion": "Evaluation criterion", "target_group": "Target group", "indicator": "Indicator",
-    "fund": "Fund", "language": "Available in", "role": "Regional authority's role", "period": "Started in",
+    "region": N_("Region"), "country": N_("Country"), "dimension": N_("Area of integration"),
+    "criterion": N_("Evaluation criterion"), "target_group": N_("Target group"), "indicator": N_("Indicator"),
+    "fund": N_("Fund"), "language": N_("Available in"), "role": N_("Regional authority's role"),
+    "period": N_("Started in"),
 }
-SORT_LABELS = {"relevance": "Relevance", "newest": "Newest first", "budget": "Largest budget", "title": "Title (A-Z)"}
+SORT_LABELS = {"relevance": N_("Relevance"), "newest": N_("Newest first"), "budget": N_("Largest budget"),
+               "title": N_("Title (A-Z)")}
 FACETS_OPEN = ("region", "dimension", "criterion")
 
 
@@ -57,7 +65,7 @@ class Link:
 
 
 def _state(params: dict[str, list[str]]) -> dict[str, list[str]]:
-    keep = ("q", "sort", "per_page", "lang", *FACETS)
+    keep = ("q", "sort", "per_page", *FACETS)  # `lang` is kept by i18n's url_defaults
     return {k: v for k, v in params.items() if k in keep and v and v != [""]}
 
 
@@ -87,7 +95,7 @@ def facet_view(results: Results, state: dict[str, list[str]]) -> list[dict[str, 
             groups.setdefault(group, []).append(link)
         grouped = [(countries.label(g) if g else None, items) for g, items in
                    sorted(groups.items(), key=lambda kv: countries.label(kv[0]) if kv[0] else "")]
-        out.append({"name": facet, "title": FACET_TITLES[facet], "groups": grouped,
+        out.append({"name": facet, "title": _(FACET_TITLES[facet]), "groups": grouped,
                     "open": facet in FACETS_OPEN or any(l.selected for _, l in links),
                     "selected": sum(1 for _, l in links if l.selected)})
     return out
@@ -99,7 +107,7 @@ def chips(results: Results, state: dict[str, list[str]]) -> list[Link]:
         for value in results.facets.get(facet, ()):
             if value.selected:
                 rest = [v for v in state.get(facet, []) if v != value.value]
-                out.append(Link(f"{FACET_TITLES[facet]}: {value.label}", _url(state, **{facet: rest, "page": None})))
+                out.append(Link(f"{_(FACET_TITLES[facet])}: {value.label}", _url(state, **{facet: rest, "page": None})))
     return out
 
 
@@ -109,16 +117,17 @@ def describe(results: Results) -> str:
     for facet in FACETS:
         labels = [v.label for v in results.facets.get(facet, ()) if v.selected]
         if labels:
-            parts.append(f"{FACET_TITLES[facet].lower()} is {' or '.join(labels)}")
-    text = f"“{results.query.text}”" if results.query.text.strip() else ""
-    where = " and ".join(parts)
+            parts.append(_("%(facet)s is %(values)s", facet=_(FACET_TITLES[facet]).lower(),
+                           values=_(" or ").join(labels)))
+    text = results.query.text.strip()
+    where = _(" and ").join(parts)
     if text and where:
-        return f"Practices matching {text} where {where}"
+        return _("Practices matching “%(text)s” where %(filters)s", text=text, filters=where)
     if text:
-        return f"Practices matching {text}"
+        return _("Practices matching “%(text)s”", text=text)
     if where:
-        return f"Practices where {where}"
-    return "All practices"
+        return _("Practices where %(filters)s", filters=where)
+    return _("All practices")
 
 
 def pagination(results: Results, state: dict[str, list[str]]) -> list[Link]:
@@ -138,6 +147,7 @@ def pagination(results: Results, state: dict[str, list[str]]) -> list[Link]:
 @bp.route("/")
 def search():
     params = request_params()
+    params["lang"] = [current()]
     results = run(params, searcher())
     query = results.query
     state = _state(params)
@@ -147,7 +157,7 @@ def search():
         results=results, notes=results.notes, describe=describe(results),
         facets=facet_view(results, state), chips=chips(results, state),
         clear_url=_url({k: v for k, v in state.items() if k in ("q", "sort", "lang")}),
-        sorts=[Link(SORT_LABELS[s], _url(state, sort=[s], page=None), selected=s == query.sort, value=s)
+        sorts=[Link(_(SORT_LABELS[s]), _url(state, sort=[s], page=None), selected=s == query.sort, value=s)
                for s in SORTS],
         pages=pagination(results, state),
         previous_url=_url(state, page=[str(page - 1)] if page > 2 else None) if 1 < page <= pages else None,
@@ -160,8 +170,8 @@ def search():
     )
 
 
-def label(kind: str, value: str, lang: str = "en") -> str:
-    return vocabs()[kind].label(value, lang)
+def label(kind: str, value: str) -> str:
+    return vocabs()[kind].label(value, current())
 
 
 def _pick(texts: dict[str, str] | None, lang: str, original: str) -> tuple[str, str] | None:
@@ -191,14 +201,9 @@ def _months(months: int | None) -> str | None:
     if months is None:
         return None
     years, rest = divmod(months, 12)
-    parts = [f"{years} year{'s' if years != 1 else ''}" if years else "", f"{rest} month{'s' if rest != 1 else ''}" if rest else ""]
-    return " ".join(p for p in parts if p) or "under a month"
-
-
-def _date(value: str | None) -> str | None:
-    if not value:
-        return None
-    return date.fromisoformat(value).strftime("%-d %B %Y")
+    parts = [ngettext("%(num)d year", "%(num)d years", years) if years else "",
+             ngettext("%(num)d month", "%(num)d months", rest) if rest else ""]
+    return " ".join(p for p in parts if p) or _("under a month")
 
 
 @bp.route("/practices/<practice_id>")
@@ -208,63 +213,66 @@ def practice(practice_id: str):
     data = searcher().get(practice_id)
     if data is None:
         abort(404)
-    lang = request.args.get("lang", "en")[:5]
     v = vocabs()
     original = data["language"]
+    show_original = request.args.get("original") == "1"
+    lang = original if show_original else current()
     funding = data.get("funding") or {}
     evaluation = [
-        {"criterion": v["criteria"].label(c, lang), "id": c, "level": a["level"],
-         "level_label": v["levels"].label(a["level"], lang),
+        {"criterion": label("criteria", c), "id": c, "level": a["level"], "level_label": label("levels", a["level"]),
          "inspiring": rich(a.get("inspiring"), lang, original), "improvement": rich(a.get("improvement"), lang, original)}
         for c in v["criteria"].terms for cid, a in data.get("evaluation", {}).items() if cid == c
     ]
     languages = sorted(set(data["title"]) | set(data["summary"]))
     path = searcher().path_of(practice_id)
+    rate = funding.get("co_financing_rate")
     return render_template(
         "practice.html",
-        p=data, lang=lang,
+        p=data, text_lang=lang, show_original=show_original,
+        translated=current() in data["summary"],
+        original_url=url_for("pages.practice", practice_id=practice_id, original="1"),
+        translated_url=url_for("pages.practice", practice_id=practice_id),
         title=plain(data["title"], lang, original),
         summary=plain(data["summary"], lang, original),
         texts=[(heading, rich(data.get(key), lang, original)) for key, heading in (
-            ("description", "Description"), ("lessons_learnt", "Lessons learnt"),
-            ("transferability", "Tips for transferability"), ("challenges", "Challenges"))],
+            ("description", _("Description")), ("lessons_learnt", _("Lessons learnt")),
+            ("transferability", _("Tips for transferability")), ("challenges", _("Challenges")))],
         role=rich((data.get("regional_role") or {}).get("detail"), lang, original),
         evaluation=evaluation,
         funding=funding,
-        euros=euros,
-        rate=f"{funding['co_financing_rate'] * 100:.1f} %" if funding.get("co_financing_rate") is not None else None,
+        rate=percent(rate) if rate is not None else None,
         duration=_months(data.get("duration_months")),
-        start=_date(data["period"].get("start")), end=_date(data["period"].get("end")),
-        added=_date(data.get("added")), reviewed=_date(data.get("reviewed")),
-        assessed=_date((data.get("assessment") or {}).get("date")),
-        languages=[(code, v["languages"].label(code, lang)) for code in languages],
-        similar=searcher().similar(practice_id, limit=5, lang=lang),
+        start=long_date(data["period"].get("start")), end=long_date(data["period"].get("end")),
+        added=long_date(data.get("added")), reviewed=long_date(data.get("reviewed")),
+        assessed=long_date((data.get("assessment") or {}).get("date")),
+        languages=[(code, label("languages", code)) for code in languages],
+        similar=searcher().similar(practice_id, limit=5, lang=current()),
         edit_url=f"{current_app.config['REPOSITORY_URL']}/{path}" if path else None,
         facet_url=lambda facet, value: url_for("pages.search", **{facet: value}),
-        label=label, date=_date,
+        label=label,
     )
 
 
 @bp.app_errorhandler(404)
 def not_found(error):
-    return render_template("error.html", status=404, title="Page not found",
-                           message="There is no page at this address. It may have moved, or the link may be mistyped.",
-                           ), 404
+    return render_template("error.html", status=404, title=_("Page not found"),
+                           message=_("There is no page at this address. It may have moved, or the link may be "
+                                     "mistyped.")), 404
 
 
 @bp.app_errorhandler(400)
 def bad_request(error):
-    return render_template("error.html", status=400, title="Bad request",
-                           message="The request could not be understood."), 400
+    return render_template("error.html", status=400, title=_("Bad request"),
+                           message=_("The request could not be understood.")), 400
 
 
 @bp.app_errorhandler(NoIndex)
 def no_index(error):
-    return render_template("error.html", status=503, title="The search index is being prepared",
-                           message="Please try again in a minute."), 503
+    return render_template("error.html", status=503, title=_("The search index is being prepared"),
+                           message=_("Please try again in a minute.")), 503
 
 
 @bp.app_errorhandler(500)
 def server_error(error):
-    return render_template("error.html", status=500, title="Something went wrong",
-                           message="The page could not be shown. Please try again; if it persists, tell us."), 500
+    return render_template("error.html", status=500, title=_("Something went wrong"),
+                           message=_("The page could not be shown. Please try again later.")), 500

@@ -1,0 +1,132 @@
+"""The interface in the readers' languages.
+
+The language comes from `?lang=` when given (and then stays in every link, so a
+shared URL keeps it), else from the browser's Accept-Language, else English.
+Catalogs are gettext `.po` files in `labb/web/translations/<lang>/LC_MESSAGES/`,
+compiled in memory when first needed; dates and amounts are formatted with
+Babel for the chosen locale.
+"""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+from functools import cache
+from pathlib import Path
+
+from babel import Locale
+from babel.dates import format_date
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.numbers import format_currency, format_decimal, format_percent
+from babel.support import NullTranslations, Translations
+from flask import Flask, g, request
+
+LANGUAGES = ("en", "fr", "it", "es", "pt", "sv", "el", "fi", "de", "ca")
+"""The interface languages (the vocabularies carry labels in the same ten)."""
+TRANSLATIONS = Path(__file__).with_name("translations")
+
+
+@cache
+def translations(lang: str) -> NullTranslations:
+    po = TRANSLATIONS / lang / "LC_MESSAGES" / "messages.po"
+    if lang == "en" or not po.is_file():
+        return NullTranslations()
+    with open(po, "rb") as handle:
+        catalog = read_po(handle, locale=lang)
+    compiled = io.BytesIO()
+    write_mo(compiled, catalog)
+    compiled.seek(0)
+    return Translations(compiled)
+
+
+def current() -> str:
+    return g.get("lang", "en")
+
+
+def gettext(message: str, **values) -> str:
+    text = translations(current()).gettext(message)
+    return text % values if values else text
+
+
+def ngettext(singular: str, plural: str, n: int, **values) -> str:
+    text = translations(current()).ngettext(singular, plural, n)
+    return text % {"num": n, **values}
+
+
+def choose() -> str:
+    asked = request.args.get("lang", "")
+    if asked in LANGUAGES:
+        g.lang_in_url = True
+        return asked
+    g.lang_in_url = False
+    return request.accept_languages.best_match(LANGUAGES, default="en") or "en"
+
+
+def long_date(value: str | date | None) -> str | None:
+    if not value:
+        return None
+    day = date.fromisoformat(value) if isinstance(value, str) else value
+    return format_date(day, format="long", locale=current())
+
+
+def money(amount: float | None) -> str | None:
+    """EUR 1090474 -> "€1,090,474" (en), "1 090 474 €" (fr): whole euros without cents."""
+    if amount is None:
+        return None
+    if not float(amount).is_integer():
+        return format_currency(amount, "EUR", locale=current())
+    pattern = Locale.parse(current()).currency_formats["standard"].pattern.split(";")[0]
+    return format_currency(amount, "EUR", format=pattern.replace(".00", ""), locale=current(),
+                           currency_digits=False)
+
+
+def number(value: float) -> str:
+    return format_decimal(value, locale=current())
+
+
+def percent(value: float) -> str:
+    return format_percent(value, format="#,##0.0 %", locale=current())
+
+
+def language_name(lang: str) -> str:
+    return Locale.parse(lang).get_display_name(lang).capitalize()
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.add_extension("jinja2.ext.i18n")
+    app.jinja_env.install_gettext_callables(gettext, ngettext, newstyle=True)
+
+    @app.before_request
+    def _language() -> None:
+        g.lang = choose()
+
+    @app.url_defaults
+    def _keep_language(endpoint: str, values: dict) -> None:
+        # A language chosen in the URL stays in every link the app builds.
+        if endpoint != "static" and g.get("lang_in_url") and "lang" not in values:
+            values["lang"] = g.lang
+
+    @app.after_request
+    def _vary(response):
+        response.headers.add("Vary", "Accept-Language")
+        response.headers["Content-Language"] = current()
+        return response
+
+    @app.context_processor
+    def _helpers() -> dict:
+        here = request.args.to_dict(flat=False)
+        switch = []
+        for lang in LANGUAGES:
+            args = {**here, "lang": [lang]}
+            switch.append({"code": lang, "name": language_name(lang), "current": lang == current(),
+                           "url": request.path + "?" + "&".join(
+                               f"{k}={v}" for k, vs in _encoded(args).items() for v in vs)})
+        return {"lang": current(), "languages_menu": switch, "long_date": long_date, "money": money,
+                "number": number, "percent": percent}
+
+
+def _encoded(args: dict[str, list[str]]) -> dict[str, list[str]]:
+    from urllib.parse import quote
+
+    return {quote(k, safe=""): [quote(v, safe="") for v in vs] for k, vs in args.items()}
