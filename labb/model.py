@@ -333,14 +333,18 @@ class Practice(Strict):
 
     def text(self, name: str, lang: str) -> tuple[str, str] | None:
         """A text field in `lang`, else English, else the original: (language, text)."""
-        texts = getattr(self, name)
-        if not texts:
-            return None
-        for candidate in (lang, "en", self.language):
-            if candidate in texts:
-                return candidate, texts[candidate]
-        first = next(iter(texts))
-        return first, texts[first]
+        return pick_text(getattr(self, name), lang, self.language)
+
+
+def pick_text(texts: Mapping[str, str] | None, lang: str, original: str) -> tuple[str, str] | None:
+    """The reader's language, else English, else the original, else any: (language, text)."""
+    if not texts:
+        return None
+    for candidate in (lang, "en", original):
+        if candidate in texts:
+            return candidate, texts[candidate]
+    first = next(iter(texts))
+    return first, texts[first]
 
 
 # --------------------------------------------------------------------------

@@ -25,7 +25,7 @@ from whoosh.qparser import AndGroup, MultifieldParser, OrGroup, PlusMinusPlugin
 
 from . import analysis
 from .index import current_generation, stemmed_languages
-from .model import (FACET_VOCABULARY, FACETS, SORTS, FacetValue, Hit, Query, Results, Segment)
+from .model import FACET_VOCABULARY, FACETS, SORTS, FacetValue, Hit, Query, Results, Segment, pick_text
 from .vocab import LABEL_LANGUAGES, Vocabularies
 
 MAX_QUERY = 300
@@ -344,15 +344,15 @@ class Searcher:
         return sorted(docs, key=lambda d: -start[d])
 
     def _hit(self, practice: dict[str, Any], score: float, keys, lang: str) -> Hit:
-        title_lang, title = _pick(practice["title"], lang, practice["language"])
-        summary_lang, summary = _pick(practice["summary"], lang, practice["language"])
+        title_lang, title = pick_text(practice["title"], lang, practice["language"])
+        summary_lang, summary = pick_text(practice["summary"], lang, practice["language"])
         return Hit(id=practice["id"], title=title, title_lang=title_lang, summary=summary,
                    summary_lang=summary_lang, snippet=self._snippet(practice, keys, lang),
                    score=score, practice=practice)
 
     def _snippet(self, practice: dict[str, Any], keys, lang: str, words: int = 36) -> tuple[Segment, ...]:
         names = ("summary", "description", "lessons_learnt", "transferability", "challenges")
-        preferred = [_pick(practice[n], lang, practice["language"]) for n in names if practice.get(n)]
+        preferred = [pick_text(practice[n], lang, practice["language"]) for n in names if practice.get(n)]
         others = [(l, t) for n in names for l, t in (practice.get(n) or {}).items() if (l, t) not in preferred]
         texts = [(l, _MARKDOWN.sub("", t)) for l, t in [*preferred, *others]]
         if not texts:
@@ -417,14 +417,6 @@ class Searcher:
 
 def _load(blob: bytes) -> dict[str, Any]:
     return json.loads(zlib.decompress(blob))
-
-
-def _pick(texts: Mapping[str, str], lang: str, original: str) -> tuple[str, str]:
-    for candidate in (lang, "en", original):
-        if candidate in texts:
-            return candidate, texts[candidate]
-    first = next(iter(texts))
-    return first, texts[first]
 
 
 def _fold_prefixes(parsed):

@@ -14,7 +14,7 @@ from flask import Blueprint, abort, current_app, render_template, request, url_f
 from markupsafe import Markup
 
 from .. import markup
-from ..model import FACETS, SORTS, Results
+from ..model import FACETS, SORTS, Results, pick_text
 from .i18n import current, long_date, ngettext, percent
 from .i18n import gettext as _
 from ..search import NoIndex, Searcher, run
@@ -174,18 +174,8 @@ def label(kind: str, value: str) -> str:
     return vocabs()[kind].label(value, current())
 
 
-def _pick(texts: dict[str, str] | None, lang: str, original: str) -> tuple[str, str] | None:
-    if not texts:
-        return None
-    for candidate in (lang, "en", original):
-        if candidate in texts:
-            return candidate, texts[candidate]
-    first = next(iter(texts))
-    return first, texts[first]
-
-
 def rich(texts: dict[str, str] | None, lang: str, original: str) -> dict[str, Any] | None:
-    picked = _pick(texts, lang, original)
+    picked = pick_text(texts, lang, original)
     if picked is None:
         return None
     text_lang, text = picked
@@ -193,7 +183,7 @@ def rich(texts: dict[str, str] | None, lang: str, original: str) -> dict[str, An
 
 
 def plain(texts: dict[str, str] | None, lang: str, original: str) -> dict[str, str] | None:
-    picked = _pick(texts, lang, original)
+    picked = pick_text(texts, lang, original)
     return {"lang": picked[0], "text": picked[1]} if picked else None
 
 
