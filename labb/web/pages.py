@@ -107,7 +107,8 @@ def chips(results: Results, state: dict[str, list[str]]) -> list[Link]:
         for value in results.facets.get(facet, ()):
             if value.selected:
                 rest = [v for v in state.get(facet, []) if v != value.value]
-                out.append(Link(f"{_(FACET_TITLES[facet])}: {value.label}", _url(state, **{facet: rest, "page": None})))
+                out.append(Link(_("%(facet)s: %(value)s", facet=_(FACET_TITLES[facet]), value=value.label),
+                                _url(state, **{facet: rest, "page": None})))
     return out
 
 
@@ -117,7 +118,7 @@ def describe(results: Results) -> str:
     for facet in FACETS:
         labels = [v.label for v in results.facets.get(facet, ()) if v.selected]
         if labels:
-            parts.append(_("%(facet)s is %(values)s", facet=_(FACET_TITLES[facet]).lower(),
+            parts.append(_("%(facet)s is %(values)s", facet=_(FACET_TITLES[facet]),
                            values=_(" or ").join(labels)))
     text = results.query.text.strip()
     where = _(" and ").join(parts)
