@@ -37,7 +37,7 @@ from . import analysis, validate
 from .model import FACETS, Practice, Problem, criterion_values, period_bucket, sort_key
 from .vocab import LABEL_LANGUAGES, Vocabularies
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 """Bump when the documents or fields change: every index is then rebuilt."""
 KEEP_SECONDS = 60.0
 """A superseded generation stays this long for readers that were opening it."""
@@ -83,6 +83,7 @@ def make_schema(vocabs: Vocabularies) -> fields.Schema:
         plain=fields.TEXT(analyzer=analysis.folding()),
         spell=fields.TEXT(analyzer=analysis.lowercase(), phrase=False),
         start=fields.NUMERIC(int, sortable=True, default=0),
+        added=fields.NUMERIC(int, sortable=True, default=0),
         budget=fields.NUMERIC(int, bits=64, sortable=True, default=0),
     )
     for lang, algorithm in stemmed_languages(vocabs).items():
@@ -141,6 +142,7 @@ def document(practice: Practice, vocabs: Vocabularies, stemmers: dict[str, str],
         "plain": "\n".join(everything),
         "spell": "\n".join([*(t for _, t in _texts(practice)), *names]),
         "start": int(practice.period.start.strftime("%Y%m%d")),
+        "added": int(practice.added.strftime("%Y%m%d")),
         "budget": round(practice.funding.total_eur) if practice.funding and practice.funding.total_eur else 0,
     }
     for lang, texts in per_language.items():

@@ -16,7 +16,7 @@ import threading
 import zlib
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable, Iterator, Mapping
 
 from pyroaring import BitMap
 from whoosh import index as whoosh_index
@@ -110,6 +110,7 @@ class _Generation:
     live: BitMap
     bitmaps: dict[str, dict[str, BitMap]]
     start: list[int]
+    added: list[int]
     budget: list[int]
     titles: dict[str, list[str]]
     lock: threading.Lock
@@ -131,9 +132,10 @@ class _Generation:
             bitmaps[facet] = values
         size = reader.doc_count_all()
         start = _column(reader, "start", size, 0)
+        added = _column(reader, "added", size, 0)
         budget = _column(reader, "budget", size, 0)
         titles = {lang: _column(reader, f"sort_{lang}", size, "") for lang in LABEL_LANGUAGES}
-        return cls(path.name, ix, searcher, live, bitmaps, start, budget, titles, threading.Lock())
+        return cls(path.name, ix, searcher, live, bitmaps, start, added, budget, titles, threading.Lock())
 
     def close(self) -> None:
         self.searcher.close()
@@ -228,9 +230,9 @@ class Searcher:
             parsed = self._parser(AndGroup).parse(words) if words else None
         return (_fold_prefixes(parsed) if parsed is not None else None), text
 
-    def search(self, query: Query) -> Results:
-        gen = self._current()
-        notes: list[str] = []
+    def _select(self, gen: _Generation, query: Query, notes: list[str]):
+        """The text match (with its any-word fallback) and the filters: what both a
+        page of results and a full export are made from."""
         scores: dict[int, float] = {}
         parsed, text = self._text_query(query.text, notes)
         matched = gen.live
@@ -246,6 +248,12 @@ class Searcher:
         results = matched.copy()
         for _, ids in groups:
             results &= ids
+        return parsed, text, matched, results, scores, groups
+
+    def search(self, query: Query) -> Results:
+        gen = self._current()
+        notes: list[str] = []
+        parsed, text, matched, results, scores, groups = self._select(gen, query, notes)
         facets = self._facets(gen, query, matched, groups)
         order = self._order(gen, results, scores, query)
         first = (query.page - 1) * query.per_page
@@ -253,12 +261,34 @@ class Searcher:
         if query.page > 1 and not page and order:
             notes.append(f"There is no page {query.page}; the last page is {-(-len(order) // query.per_page)}.")
         keys = _match_keys(parsed) if parsed is not None else None
-        with gen.lock:
-            stored = [(docnum, gen.searcher.stored_fields(docnum)) for docnum in page]
-        hits = tuple(self._hit(_load(f["doc"]), scores.get(d, 0.0), keys, query.lang) for d, f in stored)
+        hits = tuple(self._hit(practice, scores.get(d, 0.0), keys, query.lang)
+                     for d, practice in zip(page, self._stored(gen, page)))
         suggestion = self._suggest(gen, text) if parsed is not None and len(results) < 3 else None
         return Results(query=query, total=len(results), hits=hits, facets=facets,
                        suggestion=suggestion, notes=tuple(notes))
+
+    def ordered(self, query: Query) -> tuple[int, Iterator[dict[str, Any]]]:
+        """Every result of `query` (no pages, no facets), in its order, from one
+        generation of the index: (total, the practices, read in batches)."""
+        gen = self._current()
+        _, _, _, results, scores, _ = self._select(gen, query, [])
+        order = self._order(gen, results, scores, query)
+        batches = (self._stored(gen, order[i:i + 100]) for i in range(0, len(order), 100))
+        return len(order), (practice for batch in batches for practice in batch)
+
+    def recently_added(self, limit: int) -> list[dict[str, Any]]:
+        """The `limit` most recently added practices, newest first (ties by id)."""
+        gen = self._current()
+        newest = sorted(gen.live, key=lambda d: -gen.added[d])
+        if len(newest) > limit:  # keep whole days, so ties can be ordered by id
+            cutoff = gen.added[newest[limit - 1]]
+            newest = [d for d in newest if gen.added[d] >= cutoff]
+        practices = self._stored(gen, newest)
+        return sorted(practices, key=lambda p: (-int(p["added"].replace("-", "")), p["id"]))[:limit]
+
+    def _stored(self, gen: _Generation, docnums: list[int]) -> list[dict[str, Any]]:
+        with gen.lock:
+            return [_load(gen.searcher.stored_fields(d)["doc"]) for d in docnums]
 
     def _run(self, gen: _Generation, parsed) -> tuple[BitMap, dict[int, float]]:
         with gen.lock:

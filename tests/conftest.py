@@ -36,3 +36,61 @@ def write(tmp_path: Path):
         return path
 
     return _write
+
+
+# -- the web front end: a small multilingual site, built once per module --------------
+
+WEB_VARIANTS = {
+    "xx-swedish-health": {
+        "  fi: Hyvä alku Pudasjärvellä\n": "  sv: Hälsokommunikatörer för nyanlända i Skåne\n",
+        "  en: A good start in Pudasjärvi": "  en: Health communicators in Skåne",
+        "  fi: Neuvontaa ja suomen kielen iltakursseja maahanmuuttajille.\n":
+            "  sv: Hälsokommunikatörerna informerar nyanlända om vården på deras eget språk.\n",
+        "language: fi": "language: sv", "country: FI": "country: SE", "region: FI1D9": "region: SE224",
+        "[language, reception-orientation]": "[health]", "places: [Oulu, Pudasjärvi]": "places: [Malmö]"},
+    "xx-italian-work": {
+        "  fi: Hyvä alku Pudasjärvellä\n": "  it: Lavoro e integrazione in Campania\n",
+        "  en: A good start in Pudasjärvi": "  en: Work and integration in Campania",
+        "  fi: Neuvontaa ja suomen kielen iltakursseja maahanmuuttajille.\n":
+            "  it: Percorsi di integrazione lavorativa per i lavoratori stranieri.\n",
+        "language: fi": "language: it", "country: FI": "country: IT", "region: FI1D9": "region: ITF3",
+        "[language, reception-orientation]": "[labour-market]",
+        "  innovation:\n    level: strong": "  sustainability:\n    level: weak",
+        "places: [Oulu, Pudasjärvi]": "places: [Napoli]",
+        "start: 2016-01-01": "start: 2022-03-01", "end: 2018-12-31": "end: 2025-12-31",
+        "total_eur: 1090474": "total_eur: 5000000"},
+    "xx-greek-reception": {
+        "  fi: Hyvä alku Pudasjärvellä\n": "  el: Κοινωνική ΕΝΤΑΞΗ μεταναστών στην Αττική\n",
+        "  en: A good start in Pudasjärvi": "  en: Social inclusion of migrants in Attica",
+        "  fi: Neuvontaa ja suomen kielen iltakursseja maahanmuuttajille.\n":
+            "  el: Υποστήριξη για την ένταξη των προσφύγων.\n",
+        "language: fi": "language: el", "country: FI": "country: GR", "region: FI1D9": "region: EL30",
+        "type: indirect": "type: direct", "funds: [esf]": "funds: [eea-norway-grants]",
+        "places: [Oulu, Pudasjärvi]": "places: [Athens]"},
+}
+
+
+def write_web_corpus(root: Path) -> Path:
+    """The four-practice multilingual corpus of test_search, written under root/xx/."""
+    good = GOOD.read_text(encoding="utf-8")
+    (root / "xx").mkdir(parents=True, exist_ok=True)
+    (root / "xx" / "xx-good-practice.yaml").write_text(good, encoding="utf-8")
+    for pid, replace in WEB_VARIANTS.items():
+        text = good.replace("id: xx-good-practice", f"id: {pid}").replace(
+            "partners: [City of Pudasjärvi]", "partners: []")
+        for old, new in replace.items():
+            assert old in text, old
+            text = text.replace(old, new)
+        (root / "xx" / f"{pid}.yaml").write_text(text, encoding="utf-8")
+    return root
+
+
+@pytest.fixture(scope="module")
+def web_site(tmp_path_factory, vocabs) -> tuple[Path, Path]:
+    """(practices folder, built index folder) of the small multilingual corpus."""
+    from labb import index
+
+    root = tmp_path_factory.mktemp("web")
+    practices = write_web_corpus(root / "practices")
+    index.build(practices, root / "index", vocabs)
+    return practices, root / "index"

@@ -1,7 +1,190 @@
-"""Exports of any search: /export.csv, /export.json, and the Atom feed of new practices."""
+"""Exports of any search: /export.csv, /export.json, and the Atom feed of new practices.
+
+An export takes the same parameters as the search page and returns every result
+(no page limit), in the search's order, streamed: the order is computed once,
+on one generation of the index, and the practices are read and written in
+batches, so memory stays flat however many practices match.
+
+The CSV is UTF-8 with a byte order mark: without it, spreadsheet programs guess
+a legacy code page and garble accents (Pudasjärvi, Κοινωνική). Text cells that
+start with `=`, `+`, `-` or `@` get a leading `'` so no spreadsheet runs them
+as formulas.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint
+import csv
+import io
+import json
+import re
+from datetime import datetime, timezone
+from typing import Any, Iterator
+from xml.etree import ElementTree as ET
+
+from flask import Blueprint, Response, request, stream_with_context
+
+from ..model import Query, pick_text
+from ..search import parse_params
+from .pages import request_params, searcher, vocabs
 
 bp = Blueprint("exports", __name__)
+
+COLUMNS = ("id", "title_en", "title_original", "original_language", "country", "region", "scope", "start", "end",
+           "status", "dimensions", "target_groups", "criteria", "funds", "total_eur", "eu_eur",
+           "co_financing_rate", "url")
+"""One row per practice, in this order (the CSV header; the JSON export's keys)."""
+BATCH = 100
+FEED_SIZE = 50
+ATOM = "http://www.w3.org/2005/Atom"
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+_FORMULA = ("=", "+", "-", "@", "\t", "\r")
+_NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+# -- every result of a search ------------------------------------------------------
+
+
+def row(p: dict[str, Any], base_url: str) -> dict[str, Any]:
+    """One practice as an export row (lists and numbers as they are; the CSV joins them)."""
+    funding = p.get("funding") or {}
+    period = p.get("period") or {}
+    titles = p.get("title") or {}
+    evaluation = p.get("evaluation") or {}
+    order = list(vocabs()["criteria"].terms)
+    criteria = sorted(evaluation, key=lambda c: order.index(c) if c in order else len(order))
+    return {
+        "id": p["id"],
+        "title_en": titles.get("en"),
+        "title_original": titles.get(p.get("language")) or next(iter(titles.values()), None),
+        "original_language": p.get("language"),
+        "country": p.get("country"),
+        "region": p.get("region"),
+        "scope": p.get("scope"),
+        "start": period.get("start"),
+        "end": period.get("end"),
+        "status": period.get("status"),
+        "dimensions": list(p.get("dimensions") or []),
+        "target_groups": list(p.get("target_groups") or []),
+        "criteria": {c: evaluation[c].get("level") for c in criteria},
+        "funds": list(funding.get("funds") or []),
+        "total_eur": funding.get("total_eur"),
+        "eu_eur": funding.get("eu_eur"),
+        "co_financing_rate": funding.get("co_financing_rate"),
+        "url": f"{base_url}/practices/{p['id']}",
+    }
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dict):
+        return ";".join(f"{k}:{v}" for k, v in value.items())
+    if isinstance(value, list):
+        return ";".join(str(v) for v in value)
+    if isinstance(value, str):
+        return "'" + value if value.startswith(_FORMULA) else value
+    return str(value)
+
+
+def _export_query(query: Query) -> dict[str, Any]:
+    described = query.as_dict()
+    described.pop("page", None)
+    described.pop("per_page", None)
+    return described
+
+
+def _search() -> tuple[Query, int, Iterator[dict[str, Any]], str]:
+    query, _ = parse_params(request_params(), vocabs())
+    total, practices = searcher().ordered(query)  # before streaming: a missing index is a clean 503
+    return query, total, practices, request.host_url.rstrip("/")
+
+
+def _download(body: Iterator[str], content_type: str, filename: str) -> Response:
+    response = Response(stream_with_context(body), content_type=content_type)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@bp.route("/export.csv")
+def export_csv():
+    query, total, practices, base = _search()
+
+    def body() -> Iterator[str]:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\r\n")
+        buffer.write("\ufeff")
+        writer.writerow(COLUMNS)
+        for n, p in enumerate(practices, 1):
+            values = row(p, base)
+            writer.writerow([_cell(values[c]) for c in COLUMNS])
+            if n % BATCH == 0:
+                yield buffer.getvalue()
+                buffer.seek(0)
+                buffer.truncate()
+        yield buffer.getvalue()
+
+    return _download(body(), "text/csv; charset=utf-8", "labb-practices.csv")
+
+
+@bp.route("/export.json")
+def export_json():
+    query, total, practices, base = _search()
+
+    def body() -> Iterator[str]:
+        head = json.dumps({"query": _export_query(query), "total": total}, ensure_ascii=False)
+        yield head[:-1] + ', "results": ['
+        for n, p in enumerate(practices):
+            yield ("," if n else "") + "\n" + json.dumps(row(p, base), ensure_ascii=False)
+        yield "\n]}\n"
+
+    return _download(body(), "application/json; charset=utf-8", "labb-practices.json")
+
+
+# -- the Atom feed of new practices ------------------------------------------------------
+
+def _stamp(day: str | None) -> str:
+    return f"{day}T00:00:00Z" if day else "1970-01-01T00:00:00Z"
+
+
+def _text(value: str) -> str:
+    return _NOT_XML.sub("", value)
+
+
+@bp.route("/feed.atom")
+def feed():
+    base = request.host_url.rstrip("/")
+    entries = searcher().recently_added(FEED_SIZE)
+    # Unqualified names under a default namespace declared on the root: plain Atom markup.
+    root = ET.Element("feed", {"xmlns": ATOM, XML_LANG: "en"})
+
+    def add(parent, tag: str, text: str | None = None, **attrs: str):
+        element = ET.SubElement(parent, tag, attrs)
+        if text is not None:
+            element.text = _text(text)
+        return element
+
+    add(root, "id", "urn:labb:feed:new-practices")
+    add(root, "title", "labb, the Integration Lab: new practices")
+    add(root, "subtitle", "The most recently added integration practices of Europe's regions.")
+    updated = max((p.get("reviewed") or p.get("added") or "" for p in entries), default="")
+    add(root, "updated", _stamp(updated) if updated else datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"))
+    add(root, "link", rel="self", type="application/atom+xml", href=f"{base}/feed.atom")
+    add(root, "link", rel="alternate", type="text/html", href=f"{base}/?sort=newest")
+    author = add(root, "author")
+    add(author, "name", "labb editors")
+    add(root, "generator", "labb")
+    for p in entries:
+        entry = add(root, "entry")
+        title_lang, title = pick_text(p["title"], "en", p["language"])
+        summary_lang, summary = pick_text(p["summary"], "en", p["language"])
+        add(entry, "id", f"urn:labb:practice:{p['id']}")
+        add(entry, "title", title, type="text", **{XML_LANG: title_lang})
+        add(entry, "link", rel="alternate", type="text/html", href=f"{base}/practices/{p['id']}")
+        add(entry, "published", _stamp(p.get("added")))
+        add(entry, "updated", _stamp(p.get("reviewed") or p.get("added")))
+        add(entry, "summary", summary, type="text", **{XML_LANG: summary_lang})
+        for dimension in p.get("dimensions") or []:
+            add(entry, "category", term=dimension, scheme=f"{base}/?dimension=",
+                label=vocabs()["dimensions"].label(dimension, "en"))
+    xml = '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, encoding="unicode")
+    return Response(xml, mimetype="application/atom+xml", headers={"Cache-Control": "public, max-age=600"})

@@ -20,7 +20,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_currency, format_decimal, format_percent
 from babel.support import NullTranslations, Translations
-from flask import Flask, g, request
+from flask import Flask, g, request, url_for
 
 LANGUAGES = ("en", "fr", "it", "es", "pt", "sv", "el", "fi", "de", "ca")
 """The interface languages (the vocabularies carry labels in the same ten)."""
@@ -115,18 +115,19 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def _helpers() -> dict:
-        here = request.args.to_dict(flat=False)
-        switch = []
-        for lang in LANGUAGES:
-            args = {**here, "lang": [lang]}
-            switch.append({"code": lang, "name": language_name(lang), "current": lang == current(),
-                           "url": request.path + "?" + "&".join(
-                               f"{k}={v}" for k, vs in _encoded(args).items() for v in vs)})
-        return {"lang": current(), "languages_menu": switch, "long_date": long_date, "money": money,
+        return {"lang": current(), "languages_menu": _menu(), "long_date": long_date, "money": money,
                 "number": number, "percent": percent}
 
 
-def _encoded(args: dict[str, list[str]]) -> dict[str, list[str]]:
-    from urllib.parse import quote
-
-    return {quote(k, safe=""): [quote(v, safe="") for v in vs] for k, vs in args.items()}
+def _menu() -> list[dict]:
+    """The same page in each language: built with url_for, from bounded parameters,
+    so it never echoes a hostile path or an unbounded query string."""
+    endpoint = request.endpoint if request.url_rule is not None else None
+    if endpoint is None or endpoint == "static":
+        endpoint, view_args, args = "pages.search", {}, {}
+    else:
+        view_args = dict(request.view_args or {})
+        args = {k[:50]: [v[:1000] for v in request.args.getlist(k)[:50]]
+                for k in list(request.args)[:50] if k != "lang"}
+    return [{"code": code, "name": language_name(code), "current": code == current(),
+             "url": url_for(endpoint, **view_args, **args, lang=code)} for code in LANGUAGES]

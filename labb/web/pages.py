@@ -33,6 +33,13 @@ FACET_TITLES = {
     "fund": N_("Fund"), "language": N_("Available in"), "role": N_("Regional authority's role"),
     "period": N_("Started in"),
 }
+FACET_IN_TEXT = {
+    "region": N_("region"), "country": N_("country"), "dimension": N_("area of integration"),
+    "criterion": N_("evaluation criterion"), "target_group": N_("target group"), "indicator": N_("indicator"),
+    "fund": N_("fund"), "language": N_("available in"), "role": N_("regional authority's role"),
+    "period": N_("started in"),
+}
+"""The facets' names inside a sentence ("practices where country is Italy")."""
 SORT_LABELS = {"relevance": N_("Relevance"), "newest": N_("Newest first"), "budget": N_("Largest budget"),
                "title": N_("Title (A-Z)")}
 FACETS_OPEN = ("region", "dimension", "criterion")
@@ -118,7 +125,7 @@ def describe(results: Results) -> str:
     for facet in FACETS:
         labels = [v.label for v in results.facets.get(facet, ()) if v.selected]
         if labels:
-            parts.append(_("%(facet)s is %(values)s", facet=_(FACET_TITLES[facet]),
+            parts.append(_("%(facet)s is %(values)s", facet=_(FACET_IN_TEXT[facet]),
                            values=_(" or ").join(labels)))
     text = results.query.text.strip()
     where = _(" and ").join(parts)
