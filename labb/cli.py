@@ -257,8 +257,8 @@ def serve_command(host: str, port: int, threads: int, practices_dir: Path, index
 
     from .web import create_app
 
-    if index.current_generation(index_dir) is None:
-        click.echo(f"no index in {index_dir}: building it first", err=True)
+    if not index.is_current(index_dir, _vocabularies()):
+        click.echo(f"the index in {index_dir} is missing or out of date: building it first", err=True)
         build_index(practices_dir, index_dir)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)

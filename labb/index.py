@@ -202,6 +202,12 @@ def stamp(vocabs: Vocabularies) -> str:
     return digest.hexdigest()[:16]
 
 
+def is_current(index_dir: Path, vocabs: Vocabularies) -> bool:
+    """Whether the live generation was built by this version of labb and these vocabularies."""
+    live = current_generation(index_dir)
+    return live is not None and read_manifest(live).get("stamp") == stamp(vocabs)
+
+
 @contextmanager
 def _locked(index_dir: Path) -> Iterator[None]:
     index_dir.mkdir(parents=True, exist_ok=True)

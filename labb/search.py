@@ -24,7 +24,7 @@ from whoosh import query as wq
 from whoosh.qparser import AndGroup, MultifieldParser, OrGroup, PlusMinusPlugin
 
 from . import analysis
-from .index import current_generation, stemmed_languages
+from .index import current_generation, read_manifest, stamp, stemmed_languages
 from .model import FACET_VOCABULARY, FACETS, SORTS, FacetValue, Hit, Query, Results, Segment, pick_text
 from .vocab import LABEL_LANGUAGES, Vocabularies
 
@@ -158,6 +158,7 @@ class Searcher:
         self._generation: _Generation | None = None
         self._lock = threading.Lock()
         self._stemmed = stemmed_languages(vocabs)
+        self._stamp = stamp(vocabs)
 
     # -- opening -----------------------------------------------------------
     def _current(self) -> _Generation:
@@ -169,6 +170,9 @@ class Searcher:
             return generation
         with self._lock:
             if self._generation is None or self._generation.name != path.name:
+                if read_manifest(path).get("stamp") != self._stamp:
+                    raise NoIndex(f"the index in {self.index_dir} was built by another version of labb "
+                                  "or other vocabularies; run `labb index`")
                 opened = _Generation.open(path)
                 old, self._generation = self._generation, opened
                 # The old searcher stays usable for queries already running:

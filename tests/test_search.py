@@ -391,3 +391,17 @@ def test_cli_index_refuses_a_bad_corpus(corpus, tmp_path, good_text):
     assert result.exit_code == 1
     assert "xx-bad.yaml:18:8: error[unknown-term]" in result.stderr
     assert not (tmp_path / "i" / "CURRENT").exists()
+
+
+def test_an_index_from_another_version_is_refused_then_rebuilt(corpus, built, vocabs):
+    import json as _json
+
+    live = index.current_generation(built)
+    manifest = _json.loads((live / index.MANIFEST).read_text())
+    (live / index.MANIFEST).write_text(_json.dumps({**manifest, "stamp": "older"}))
+    assert not index.is_current(built, vocabs)
+    with pytest.raises(search.NoIndex, match="another version"):
+        search.Searcher(built, vocabs).search(Query())
+    report = index.build(corpus, built, vocabs)
+    assert report.full and index.is_current(built, vocabs)
+    assert search.Searcher(built, vocabs).search(Query()).total == 4
