@@ -37,7 +37,7 @@ from . import analysis, validate
 from .model import FACETS, Practice, Problem, criterion_values, period_bucket, sort_key
 from .vocab import LABEL_LANGUAGES, Vocabularies
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 """Bump when the documents or fields change: every index is then rebuilt."""
 KEEP_SECONDS = 60.0
 """A superseded generation stays this long for readers that were opening it."""
@@ -106,48 +106,29 @@ def _texts(practice: Practice) -> Iterator[tuple[str, str]]:
         yield from (assessment.improvement or {}).items()
 
 
-def _bridge(practice: Practice, vocabs: Vocabularies) -> Iterator[tuple[str, str]]:
-    """(language, label) for the practice's vocabulary terms in every language:
-    how a Swedish "arbetsmarknad" finds a French practice tagged labour-market."""
-    tagged = [("dimensions", practice.dimensions), ("target_groups", practice.target_groups),
-              ("indicators", practice.indicators), ("criteria", list(practice.evaluation)),
-              ("funds", practice.funding.funds if practice.funding else []),
-              ("countries", [practice.country]), ("regions", [practice.region] if practice.region else [])]
-    for name, ids in tagged:
-        for term_id in ids:
-            term = vocabs[name].get(term_id)
-            if term is None:
-                continue
-            for lang, label in term.label.items():
-                yield lang, label
-            for lang, words in term.keywords.items():
-                yield lang, " ".join(words)
-
-
 def document(practice: Practice, vocabs: Vocabularies, stemmers: dict[str, str], path: str = "") -> dict:
-    """The Whoosh document for one practice."""
+    """The Whoosh document for one practice. (Vocabulary labels are not indexed here:
+    the searcher matches them at query time, in every language; see search.Bridge.)"""
     per_language: dict[str, list[str]] = {}
-    everything: list[str] = []
-    for lang, text in [*_texts(practice), *_bridge(practice, vocabs)]:
-        everything.append(text)
+    texts = list(_texts(practice))
+    for lang, text in texts:
         per_language.setdefault(lang, []).append(text)
     names = [*practice.places, practice.organisations.lead, *practice.organisations.partners]
-    everything += names
     stored = practice.model_dump(mode="json", exclude_none=True)
     doc = {
         "id": practice.id,
         "doc": zlib.compress(json.dumps(stored, ensure_ascii=False).encode("utf-8"), 6),
         "path": path,
         "title": " ".join(practice.title.values()),
-        "plain": "\n".join(everything),
-        "spell": "\n".join([*(t for _, t in _texts(practice)), *names]),
+        "plain": "\n".join([*(text for _, text in texts), *names]),
+        "spell": "\n".join([*practice.title.values(), *practice.summary.values(), *names]),
         "start": int(practice.period.start.strftime("%Y%m%d")),
         "added": int(practice.added.strftime("%Y%m%d")),
         "budget": round(practice.funding.total_eur) if practice.funding and practice.funding.total_eur else 0,
     }
-    for lang, texts in per_language.items():
+    for lang, parts in per_language.items():
         if lang in stemmers:
-            doc[f"text_{lang}"] = "\n".join(texts)
+            doc[f"text_{lang}"] = "\n".join(parts)
     values = facet_values(practice, vocabs)
     for name in FACETS:
         doc[f"f_{name}"] = " ".join(values[name])
@@ -274,7 +255,13 @@ def build(practices_dir: Path, index_dir: Path, vocabs: Vocabularies, *, rebuild
                 generation.mkdir()
                 ix = whoosh_index.create_in(generation, make_schema(vocabs))
             else:
-                shutil.copytree(live, generation)
+                # Whoosh never rewrites a file it has written, so the new generation can
+                # share the live one's files through hard links (a copy where links fail).
+                try:
+                    shutil.copytree(live, generation, copy_function=os.link)
+                except OSError:
+                    shutil.rmtree(generation, ignore_errors=True)
+                    shutil.copytree(live, generation)
                 ix = whoosh_index.open_dir(generation)
             stemmers = stemmed_languages(vocabs)
             writer = ix.writer(limitmb=256)
@@ -297,9 +284,11 @@ def build(practices_dir: Path, index_dir: Path, vocabs: Vocabularies, *, rebuild
             new_files = {str(p): {"hash": hashes[str(p)], "id": old_files.get(str(p), {}).get("id")} for p in files}
             for path, practice in practices:
                 new_files[str(path)]["id"] = practice.id
-            (generation / MANIFEST).write_text(json.dumps(
+            # A new file, never a write into the hard-linked copy of the live manifest.
+            (generation / f"{MANIFEST}.new").write_text(json.dumps(
                 {"stamp": stamp(vocabs), "built": date.today().isoformat(), "files": new_files},
                 ensure_ascii=False), encoding="utf-8")
+            os.replace(generation / f"{MANIFEST}.new", generation / MANIFEST)
             _switch(index_dir, generation)
         except BaseException:
             shutil.rmtree(generation, ignore_errors=True)

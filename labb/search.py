@@ -38,6 +38,59 @@ _WORD = re.compile(analysis.TOKEN)
 _MARKDOWN = re.compile(r"[*_`#>\[\]]|\(https?://[^)]*\)")
 
 
+BRIDGED = {"dimensions": "dimension", "target_groups": "target_group", "indicators": "indicator",
+           "criteria": "criterion", "funds": "fund", "countries": "country", "regions": "region"}
+"""Vocabularies whose labels find the practices tagged with their terms."""
+
+
+class Bridge:
+    """Vocabulary labels in every language, as a way into the practices tagged with
+    them: a Swedish `arbetsmarknad` or a French `travail` finds a practice tagged
+    `labour-market`, whatever language its texts are in. Each word of every label
+    and keyword is kept in its folded form and as its stem in the label's language;
+    a query word is looked up the same way, in every language."""
+
+    def __init__(self, vocabs: Vocabularies, stemmers: Mapping[str, str]):
+        self.stemmers = dict(stemmers)
+        self.terms: dict[str, set[tuple[str, str]]] = {}
+        for name, facet in BRIDGED.items():
+            for term in vocabs[name]:
+                phrases = [*term.label.items(), *((lang, w) for lang, ws in term.keywords.items() for w in ws)]
+                for lang, phrase in phrases:
+                    for word in _WORD.findall(phrase):
+                        for key in self._keys(word, (lang,)):
+                            self.terms.setdefault(key, set()).add((f"f_{facet}", term.id))
+
+    def _keys(self, word: str, languages: Iterable[str]) -> set[str]:
+        folded = analysis.fold(word)
+        if folded in analysis.STOP_WORDS or len(folded) < 3:
+            return set()
+        keys = {folded}
+        for lang in languages:
+            algorithm = self.stemmers.get(lang)
+            if algorithm:
+                keys.add(f"{lang}:{analysis.stem(algorithm, folded)}")
+        return keys
+
+    def matches(self, word: str) -> set[tuple[str, str]]:
+        found: set[tuple[str, str]] = set()
+        for key in self._keys(word, LABEL_LANGUAGES):
+            found |= self.terms.get(key, set())
+        return found
+
+    def widen(self, parsed):
+        """Add, to each plain word of a parsed query, the vocabulary terms it names."""
+        def visit(node):
+            if isinstance(node, wq.Or):
+                words = [q.text for q in node.subqueries if isinstance(q, wq.Term) and q.fieldname == "plain"]
+                extra = [wq.ConstantScoreQuery(wq.Term(field, value), 1.0)
+                         for word in words for field, value in sorted(self.matches(word))]
+                if extra:
+                    return wq.Or([*node.subqueries, *extra])
+            return node
+        return parsed.accept(visit)
+
+
 class NoIndex(Exception):
     """There is no index yet: run `labb index`."""
 
@@ -159,6 +212,7 @@ class Searcher:
         self._lock = threading.Lock()
         self._stemmed = stemmed_languages(vocabs)
         self._stamp = stamp(vocabs)
+        self._bridge = Bridge(vocabs, self._stemmed)
 
     # -- opening -----------------------------------------------------------
     def _current(self) -> _Generation:
@@ -232,7 +286,7 @@ class Searcher:
             words = " ".join(_WORD.findall(text))
             notes.append("The query could not be read as written; it was searched as plain words.")
             parsed = self._parser(AndGroup).parse(words) if words else None
-        return (_fold_prefixes(parsed) if parsed is not None else None), text
+        return (self._bridge.widen(_fold_prefixes(parsed)) if parsed is not None else None), text
 
     def _select(self, gen: _Generation, query: Query, notes: list[str]):
         """The text match (with its any-word fallback) and the filters: what both a
@@ -243,7 +297,7 @@ class Searcher:
         if parsed is not None:
             matched, scores = self._run(gen, parsed)
             if not matched and not _OPERATORS.search(text) and len(_WORD.findall(text)) > 1:
-                any_word = _fold_prefixes(self._parser(OrGroup).parse(text))
+                any_word = self._bridge.widen(_fold_prefixes(self._parser(OrGroup).parse(text)))
                 matched, scores = self._run(gen, any_word)
                 if matched:
                     notes.append("No practice has all the words; these have some of them.")
