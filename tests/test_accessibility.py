@@ -1,0 +1,233 @@
+"""WCAG 2.1 AA: axe-core on the real site in a real Chromium, and keyboard use.
+
+axe-core is third-party code, so it is not in the repository: .ci/run installs it
+with npm into .ci/axe/ (git-ignored), or LABB_AXE names an axe.min.js. Without it,
+without /usr/bin/chromium or without playwright the module is skipped, except in CI
+(CI=true), where a missing tool is a failure: the checks must run there.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from .conftest import REPO
+
+CHROMIUM = Path("/usr/bin/chromium")
+AXE = Path(os.environ.get("LABB_AXE") or REPO / ".ci" / "axe" / "node_modules" / "axe-core" / "axe.min.js")
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run", "--disable-quic"]
+SERVING = re.compile(r"labb serving on (http://[\d.]+:\d+/)")
+TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+BLOCKING = {"serious", "critical"}
+
+
+def _missing(reason: str) -> None:
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"accessibility tests cannot run in CI: {reason}", pytrace=False)
+    pytest.skip(reason, allow_module_level=True)
+
+
+if not AXE.is_file():
+    _missing(f"axe-core not found at {AXE} (run .ci/run, or set LABB_AXE to an axe.min.js)")
+if not CHROMIUM.exists():
+    _missing(f"{CHROMIUM} is not installed")
+try:
+    from playwright import sync_api
+except ImportError:
+    _missing("the playwright package is not installed")
+
+
+@pytest.fixture(scope="module")
+def site(web_site):
+    """`labb serve --port 0` on the small multilingual corpus; yields its base URL."""
+    practices, index_dir = web_site
+    process = subprocess.Popen(
+        [sys.executable, "-m", "labb", "serve", "--port", "0", "--practices", str(practices),
+         "--index", str(index_dir)],
+        cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, encoding="utf-8")
+    lines: list[str] = []
+    found: list[str] = []
+    ready = threading.Event()
+
+    def drain() -> None:
+        assert process.stderr is not None
+        for line in process.stderr:
+            lines.append(line)
+            match = SERVING.search(line)
+            if match and not found:
+                found.append(match.group(1))
+                ready.set()
+        ready.set()
+
+    threading.Thread(target=drain, daemon=True).start()
+    try:
+        if not ready.wait(60) or not found:
+            raise RuntimeError("labb serve did not start:\n" + "".join(lines))
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(found[0], timeout=5):
+                    break
+            except OSError:
+                if time.monotonic() > deadline or process.poll() is not None:
+                    raise
+                time.sleep(0.05)
+        yield found[0]
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGINT)
+            try:
+                process.wait(15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(15)
+    assert "Traceback" not in "".join(lines), "".join(lines)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_api.sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser, site):
+    # The site's CSP allows no inline script; axe is injected inline, so the test bypasses it.
+    context = browser.new_context(base_url=site, bypass_csp=True, locale="en-GB")
+    context.set_default_timeout(10_000)
+    yield context.new_page()
+    context.close()
+
+
+def axe(page) -> list[dict]:
+    """Every violation axe-core finds on the page, for the WCAG 2.0/2.1 A and AA rules."""
+    page.add_script_tag(content=AXE.read_text(encoding="utf-8"))
+    return page.evaluate(
+        """async (tags) => {
+             const r = await axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']});
+             return r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+               nodes: v.nodes.map(n => ({target: n.target, impact: n.impact, summary: n.failureSummary}))}));
+           }""", TAGS)
+
+
+def describe(violations: list[dict]) -> str:
+    out = []
+    for v in violations:
+        out.append(f"[{v['impact']}] {v['id']}: {v['help']} ({len(v['nodes'])} nodes)")
+        for n in v["nodes"]:
+            summary = " ".join((n.get("summary") or "").split())[:300]
+            out.append(f"    {n['target']}: {summary}")
+    return "\n".join(out)
+
+
+PAGES = {
+    "search": "/",
+    "results": "/?q=integration&dimension=language&country=FI",
+    "no-results": "/?q=nosuchwordanywhere&dimension=health",
+    "notes-and-suggestion": "/?q=integratoin&country=ZZ",
+    "paged": "/?per_page=1&page=2&sort=newest",
+    "practice": "/practices/xx-good-practice",
+    "map": "/map",
+    "map-region": "/map?region=FI1D9",
+    "region": "/regions/FI1D9",
+    "api": "/api",
+    "404": "/practices/no-such-practice",
+    "404-address": "/no-such-page",
+}
+
+
+@pytest.mark.parametrize("lang", ["en", "el"])
+@pytest.mark.parametrize("name", list(PAGES))
+def test_axe_finds_no_serious_violation(page, name, lang):
+    path = PAGES[name]
+    url = f"{path}{'&' if '?' in path else '?'}lang=el" if lang == "el" else path
+    response = page.goto(url)
+    assert response is not None and response.status == (404 if name.startswith("404") else 200)
+    assert page.evaluate("() => document.documentElement.lang") == lang
+    violations = axe(page)
+    blocking = [v for v in violations if v["impact"] in BLOCKING]
+    assert not blocking, f"axe on {url}:\n{describe(violations)}"
+
+
+# -- the keyboard alone ---------------------------------------------------------------
+
+FOCUSED = """() => {
+  const el = document.activeElement;
+  if (!el || el === document.body) return null;
+  const s = getComputedStyle(el);
+  const outline = s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) > 0;
+  return {tag: el.tagName.toLowerCase(), id: el.id, cls: el.getAttribute('class') || '',
+          href: el.getAttribute('href'), open: el.tagName === 'SUMMARY' ? el.parentElement.open : null,
+          visible: outline || s.boxShadow !== 'none'};
+}"""
+
+
+def tab_to(page, wanted, limit: int = 150, on_the_way=None) -> dict:
+    """Press Tab until wanted(focused) holds; every focused element must show its focus."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        focused = page.evaluate(FOCUSED)
+        assert focused is not None, "focus left the page"
+        assert focused["visible"], f"focus is not visible on {focused}"
+        if wanted(focused):
+            return focused
+        if on_the_way:
+            on_the_way(focused)
+    raise AssertionError(f"not reached with {limit} presses of Tab")
+
+
+def test_keyboard_search_and_facet(page):
+    page.goto("/")
+    tab_to(page, lambda f: f["id"] == "q")
+    page.keyboard.type("integration")
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"[?&]q=integration"))
+
+    def open_closed_groups(focused):
+        if focused["tag"] == "summary" and focused["open"] is False:
+            page.keyboard.press("Enter")  # opens the facet group; its values follow in the tab order
+
+    facet = tab_to(page, lambda f: f["tag"] == "a" and "facet-value" in f["cls"].split()
+                   and "selected" not in f["cls"].split(), on_the_way=open_closed_groups)
+    name = re.search(r"[?&](\w+)=", facet["href"].replace("q=integration", "")).group(1)
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(rf"[?&]{name}="))
+    assert re.search(r"[?&]q=integration", page.url)
+    assert page.locator("a.chip").count() == 1
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
+def test_keyboard_map_marker(browser, site, javascript):
+    context = browser.new_context(base_url=site, java_script_enabled=javascript, locale="en-GB", bypass_csp=True)
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    try:
+        page.goto("/map")
+        marker = tab_to(page, lambda f: "marker" in f["cls"].split())
+        code = page.evaluate("() => document.activeElement.getAttribute('data-region')")
+        page.keyboard.press("Enter")
+        if javascript:  # the panel next to the map, and focus on its heading
+            page.wait_for_selector(f"#region-panel .region-panel[data-region='{code}']")
+            page.wait_for_function("() => document.activeElement && document.activeElement.closest('.region-panel')")
+            assert page.url.endswith(f"region={code}")
+            assert page.evaluate(FOCUSED)["visible"], "the panel's heading takes the focus, visibly"
+            violations = axe(page)  # the page as the script left it, with the panel swapped in
+            assert not [v for v in violations if v["impact"] in BLOCKING], describe(violations)
+        else:  # the marker is a plain link to the region's page
+            page.wait_for_url(re.compile(rf"/regions/{code}"))
+            assert marker["href"].endswith(f"/regions/{code}")
+            assert page.locator("h1").inner_text()
+    finally:
+        context.close()
