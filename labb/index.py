@@ -310,8 +310,9 @@ def _validated(changed: list[Path], files: list[Path], old_files: dict[str, dict
     problems: list[Problem] = []
     practices: list[tuple[Path, Practice]] = []
     changed_set = {str(p) for p in changed}
+    present = {str(f) for f in files}
     taken = {info["id"]: path for path, info in old_files.items()
-             if path not in changed_set and path in {str(f) for f in files} and info.get("id")}
+             if path not in changed_set and path in present and info.get("id")}
     for path in changed:
         checked = validate.check_file(path, vocabs)
         problems += checked.problems

@@ -213,6 +213,7 @@ class Searcher:
         self._stemmed = stemmed_languages(vocabs)
         self._stamp = stamp(vocabs)
         self._bridge = Bridge(vocabs, self._stemmed)
+        self._parsers: dict[tuple, MultifieldParser] = {}
 
     # -- opening -----------------------------------------------------------
     def _current(self) -> _Generation:
@@ -259,9 +260,16 @@ class Searcher:
 
     # -- searching -----------------------------------------------------------
     def _parser(self, group) -> MultifieldParser:
-        names = ["title", "plain", *(f"text_{lang}" for lang in self._stemmed)]
-        parser = MultifieldParser(names, self._current().index.schema, group=group)
-        parser.add_plugin(PlusMinusPlugin())
+        gen = self._current()
+        key = (gen.name, group)
+        parser = self._parsers.get(key)
+        if parser is None:  # one parser per generation and grouping: building one reads the schema
+            present = gen.bitmaps.get("language", {})  # only languages the corpus has texts in
+            names = ["title", "plain", *(f"text_{lang}" for lang in self._stemmed if lang in present)]
+            parser = MultifieldParser(names, gen.searcher.schema, group=group)
+            parser.add_plugin(PlusMinusPlugin())
+            self._parsers = {k: v for k, v in self._parsers.items() if k[0] == gen.name}
+            self._parsers[key] = parser
         return parser
 
     def _text_query(self, text: str, notes: list[str]) -> tuple[Any, str]:
