@@ -14,7 +14,7 @@ import json
 import re
 import threading
 import zlib
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping
 
@@ -167,6 +167,8 @@ class _Generation:
     budget: list[int]
     titles: dict[str, list[str]]
     lock: threading.Lock
+    similar: dict = field(default_factory=dict)
+    """Similar practices, computed once per practice."""
 
     @classmethod
     def open(cls, path: Path) -> "_Generation":
@@ -299,14 +301,13 @@ class Searcher:
     def _select(self, gen: _Generation, query: Query, notes: list[str]):
         """The text match (with its any-word fallback) and the filters: what both a
         page of results and a full export are made from."""
-        scores: dict[int, float] = {}
         parsed, text = self._text_query(query.text, notes)
         matched = gen.live
         if parsed is not None:
-            matched, scores = self._run(gen, parsed)
+            matched = self._match(gen, parsed)
             if not matched and not _OPERATORS.search(text) and len(_WORD.findall(text)) > 1:
                 any_word = self._bridge.widen(_fold_prefixes(self._parser(OrGroup).parse(text)))
-                matched, scores = self._run(gen, any_word)
+                matched = self._match(gen, any_word)
                 if matched:
                     notes.append("No practice has all the words; these have some of them.")
                     parsed = any_word
@@ -314,18 +315,23 @@ class Searcher:
         results = matched.copy()
         for _, ids in groups:
             results &= ids
-        return parsed, text, matched, results, scores, groups
+        return parsed, text, matched, results, groups
 
     def search(self, query: Query) -> Results:
         gen = self._current()
         notes: list[str] = []
-        parsed, text, matched, results, scores, groups = self._select(gen, query, notes)
+        parsed, text, matched, results, groups = self._select(gen, query, notes)
         facets = self._facets(gen, query, matched, groups)
-        order = self._order(gen, results, scores, query)
         first = (query.page - 1) * query.per_page
+        if parsed is not None and query.sort == "relevance":
+            # Only the documents up to this page are scored (Whoosh skips the rest).
+            scores = self._scores(gen, parsed, results, limit=first + query.per_page)
+            order = self._order(gen, BitMap(scores), scores, query)
+        else:
+            scores, order = {}, self._order(gen, results, {}, query)
         page = order[first:first + query.per_page]
-        if query.page > 1 and not page and order:
-            notes.append(f"There is no page {query.page}; the last page is {-(-len(order) // query.per_page)}.")
+        if query.page > 1 and not page and results:
+            notes.append(f"There is no page {query.page}; the last page is {-(-len(results) // query.per_page)}.")
         keys = _match_keys(parsed) if parsed is not None else None
         hits = tuple(self._hit(practice, scores.get(d, 0.0), keys, query.lang)
                      for d, practice in zip(page, self._stored(gen, page)))
@@ -337,7 +343,8 @@ class Searcher:
         """Every result of `query` (no pages, no facets), in its order, from one
         generation of the index: (total, the practices, read in batches)."""
         gen = self._current()
-        _, _, _, results, scores, _ = self._select(gen, query, [])
+        parsed, _, _, results, _ = self._select(gen, query, [])
+        scores = self._scores(gen, parsed, results) if parsed is not None and query.sort == "relevance" else {}
         order = self._order(gen, results, scores, query)
         batches = (self._stored(gen, order[i:i + 100]) for i in range(0, len(order), 100))
         return len(order), (practice for batch in batches for practice in batch)
@@ -356,11 +363,18 @@ class Searcher:
         with gen.lock:
             return [_load(gen.searcher.stored_fields(d)["doc"]) for d in docnums]
 
-    def _run(self, gen: _Generation, parsed) -> tuple[BitMap, dict[int, float]]:
+    def _match(self, gen: _Generation, parsed) -> BitMap:
+        """The documents that match, unscored."""
         with gen.lock:
-            found = gen.searcher.search(parsed, limit=None, terms=False)
-            scores = {docnum: score for score, docnum in found.top_n}
-        return BitMap(scores) & gen.live, scores
+            return BitMap(gen.searcher.docs_for_query(parsed)) & gen.live
+
+    def _scores(self, gen: _Generation, parsed, within: BitMap, limit: int | None = None) -> dict[int, float]:
+        """Relevance scores of the best `limit` documents among `within` (all when None)."""
+        if not within:
+            return {}
+        with gen.lock:
+            found = gen.searcher.search(parsed, limit=limit, filter=set(within), terms=False)
+            return {docnum: score for score, docnum in found.top_n}
 
     def _filter_groups(self, gen: _Generation, query: Query) -> list[tuple[str, BitMap]]:
         """(key, ids) per selected facet; each criterion is a facet of its own, so
@@ -436,7 +450,7 @@ class Searcher:
         if query.sort == "budget":
             return sorted(docs, key=lambda d: (-gen.budget[d], -start[d]))
         if query.sort == "relevance" and scores:
-            return sorted(docs, key=lambda d: (-scores.get(d, 0.0), -start[d]))
+            return sorted(docs, key=lambda d: (-scores.get(d, 0.0), d))  # ties as Whoosh breaks them
         return sorted(docs, key=lambda d: -start[d])
 
     def _hit(self, practice: dict[str, Any], score: float, keys, lang: str) -> Hit:
@@ -482,14 +496,21 @@ class Searcher:
             return None
         suggestion = " ".join(corrected)
         parsed, _ = self._text_query(suggestion, [])
-        if parsed is None or not self._run(gen, parsed)[0]:
+        if parsed is None or not self._match(gen, parsed):
             return None
         return suggestion
 
     # -- similar practices -----------------------------------------------------
     def similar(self, practice_id: str, limit: int = 5, lang: str = "en") -> list[Hit]:
-        """Practices like this one: its key words and its vocabulary terms."""
+        """Practices like this one: its key words and its vocabulary terms (computed
+        once per practice and generation)."""
         gen = self._current()
+        key = (practice_id, limit)
+        if key not in gen.similar:
+            gen.similar[key] = self._similar(gen, practice_id, limit)
+        return [self._hit(practice, score, None, lang) for score, practice in gen.similar[key]]
+
+    def _similar(self, gen: _Generation, practice_id: str, limit: int) -> list[tuple[float, dict[str, Any]]]:
         with gen.lock:
             docnum = gen.searcher.document_number(id=practice_id)
             if docnum is None:
@@ -506,9 +527,8 @@ class Searcher:
                 clauses += [wq.Term(f"f_{facet}", value, boost=boost) for value in source]
             if not clauses:
                 return []
-            found = gen.searcher.search(wq.Or(clauses), limit=limit + 1, mask=wq.Term("id", practice_id))
-            stored = [(hit.score, gen.searcher.stored_fields(hit.docnum)) for hit in found]
-        return [self._hit(_load(f["doc"]), score, None, lang) for score, f in stored][:limit]
+            found = gen.searcher.search(wq.Or(clauses), limit=limit, mask=wq.Term("id", practice_id))
+            return [(hit.score, _load(gen.searcher.stored_fields(hit.docnum)["doc"])) for hit in found]
 
 
 def _load(blob: bytes) -> dict[str, Any]:

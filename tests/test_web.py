@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import json
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlsplit
@@ -398,6 +399,8 @@ def hostile_client(tmp_path_factory, vocabs):
     writer.add_document(**index.document(_hostile_practice(vocabs), vocabs, stemmers, "xx/xx-hostile.yaml"))
     writer.commit()
     ix.close()
+    (generation / index.MANIFEST).write_text(json.dumps({"stamp": index.stamp(vocabs), "files": {}}),
+                                             encoding="utf-8")
     (root / index.CURRENT).write_text(generation.name + "\n", encoding="utf-8")
     return create_app({"INDEX": root, "TESTING": True}).test_client()
 

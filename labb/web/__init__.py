@@ -80,6 +80,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
             response.headers.setdefault(name, value)
         if request.path.startswith("/static/"):
             response.headers["Cache-Control"] = "public, max-age=3600"
+            response.direct_passthrough = False  # let the compressor read static files too
         else:
             response.headers.setdefault("Cache-Control", "no-cache")
         started = g.get("started")

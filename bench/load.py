@@ -1,0 +1,320 @@
+"""Load test: the real server (`labb serve`, waitress) under N concurrent clients.
+
+    python bench/load.py --size 10000 --clients 8,32 --seconds 20 [--json out.json] [--workdir DIR]
+
+A synthetic corpus of --size practices (bench/corpus.py, fixed seed) is generated
+in the work folder, or reused when it is already there; the index is built with
+`labb.index.build` (incremental: a reused corpus costs only a hash check). Then
+`python -m labb serve --port 0` starts as a subprocess, and for each client count
+that many threads, each with its own keep-alive HTTP/1.1 connection and
+`Accept-Encoding: gzip` like a browser, send requests back to back for --seconds
+(after --warmup seconds that are not counted). The mix:
+
+- 35 % search: one or two words from bench/corpus.py WORDS, any language
+- 20 % search with 1-3 facet filters (country, dimension, criterion:level, target
+  group, fund), half of them with words too
+- 10 % browse: facet filters only, another sort, sometimes page 2-5
+- 30 % a practice page (an id from the corpus)
+-  5 % a practice that does not exist: a 404 is intended there
+
+Per client count it prints requests/s, median, p95 and p99 latency (ms, time from
+sending the request to reading the whole body) and the errors: any status other
+than the intended one (200, or 404 for the unknown ids) or any exception. Errors
+must be 0. The client threads run on the same machine as the server, so on a small
+machine they take part of its CPU; `cpu_count` is in the JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import platform
+import random
+import re
+import signal
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlencode, urlsplit
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(HERE))
+
+import corpus as generator  # noqa: E402
+
+from labb import index, vocab  # noqa: E402
+
+SERVING = re.compile(r"labb serving on (http://[\d.]+:\d+/)")
+SORTS = ("newest", "budget", "title")
+
+
+# -- corpus, index, server -------------------------------------------------------------
+
+
+def prepare(workdir: Path, size: int, seed: int) -> tuple[Path, Path]:
+    """(practices folder, index folder), generated and built unless already there."""
+    practices = workdir / f"practices-{size}-{seed}"
+    done = practices / ".complete"
+    if not done.exists():
+        if practices.exists():
+            import shutil
+
+            shutil.rmtree(practices)
+        started = time.perf_counter()
+        generator.generate(size, practices, seed=seed)
+        done.write_text(str(size))
+        print(f"generated {size} practices in {time.perf_counter() - started:.1f} s -> {practices}", file=sys.stderr)
+    else:
+        print(f"reusing {practices}", file=sys.stderr)
+    index_dir = workdir / f"index-{size}-{seed}"
+    report = index.build(practices, index_dir, vocab.default())
+    print(f"index: {'full build' if report.full else 'update'}, {report.added} added, "
+          f"{report.unchanged} unchanged in {report.seconds:.1f} s -> {index_dir}", file=sys.stderr)
+    return practices, index_dir
+
+
+class Server:
+    def __init__(self, practices: Path, index_dir: Path, threads: int):
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "labb", "serve", "--port", "0", "--threads", str(threads),
+             "--practices", str(practices), "--index", str(index_dir)],
+            cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, encoding="utf-8")
+        self.url = ""
+        self.status_5xx = 0
+        self.tail: list[str] = []
+        self._ready = threading.Event()
+        threading.Thread(target=self._drain, daemon=True).start()
+        if not self._ready.wait(120) or not self.url:
+            self.stop()
+            raise SystemExit("labb serve did not start:\n" + "".join(self.tail))
+        parts = urlsplit(self.url)
+        self.host, self.port = parts.hostname, parts.port
+
+    def _drain(self) -> None:
+        assert self.process.stderr is not None
+        for line in self.process.stderr:
+            if re.search(r'" 5\d\d ', line) or "Traceback" in line:
+                self.status_5xx += 1
+            self.tail = [*self.tail[-30:], line]
+            found = SERVING.search(line)
+            if found and not self.url:
+                self.url = found.group(1)
+                self._ready.set()
+        self._ready.set()
+
+    def stop(self) -> int:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)
+            try:
+                self.process.wait(20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        return self.process.returncode
+
+
+# -- the request mix -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Pools:
+    ids: list[str]
+    countries: list[str]
+    dimensions: list[str]
+    criteria: list[str]
+    target_groups: list[str]
+    funds: list[str]
+    words: list[str]
+
+
+def pools(practices: Path) -> Pools:
+    vocabs = vocab.default()
+    ids = sorted(p.stem for p in practices.rglob("*.yaml"))
+    countries = sorted({p.parent.name.upper() for p in practices.rglob("*.yaml")})
+    criteria = [f"{c}:{level}" for c in vocabs["criteria"].terms for level in ("strong", "moderate", "weak")]
+    return Pools(ids=ids, countries=countries, dimensions=list(vocabs["dimensions"].terms), criteria=criteria,
+                 target_groups=list(vocabs["target_groups"].terms), funds=list(vocabs["funds"].terms),
+                 words=[w for words in generator.WORDS.values() for w in words])
+
+
+def filters(rng: random.Random, p: Pools) -> list[tuple[str, str]]:
+    choices = [("country", p.countries), ("dimension", p.dimensions), ("criterion", p.criteria),
+               ("target_group", p.target_groups), ("fund", p.funds)]
+    out = []
+    for name, values in rng.sample(choices, k=rng.randint(1, 3)):
+        out += [(name, v) for v in rng.sample(values, k=rng.choice((1, 1, 2)))]
+    return out
+
+
+def next_request(rng: random.Random, p: Pools) -> tuple[str, str, int]:
+    """(kind, path, expected status)."""
+    roll = rng.random()
+    if roll < 0.35:
+        q = " ".join(rng.sample(p.words, k=rng.choice((1, 1, 2))))
+        return "search", "/?" + urlencode({"q": q}), 200
+    if roll < 0.55:
+        params = filters(rng, p)
+        if rng.random() < 0.5:
+            params.insert(0, ("q", rng.choice(p.words)))
+        return "search+facets", "/?" + urlencode(params), 200
+    if roll < 0.65:
+        params = [*filters(rng, p), ("sort", rng.choice(SORTS))]
+        if rng.random() < 0.3:
+            params.append(("page", str(rng.randint(2, 5))))
+        return "browse", "/?" + urlencode(params), 200
+    if roll < 0.95:
+        return "practice", f"/practices/{rng.choice(p.ids)}", 200
+    return "unknown", f"/practices/zz-no-such-practice-{rng.randrange(10**6)}", 404
+
+
+# -- clients ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Tally:
+    latencies: list[float] = field(default_factory=list)
+    by_kind: dict[str, list[float]] = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)
+    not_found: int = 0
+    bytes: int = 0
+
+
+def client(host: str, port: int, pools_: Pools, seed: int, start: float, measure_from: float, stop: float,
+           gzip: bool, tally: Tally, lock: threading.Lock) -> None:
+    rng = random.Random(seed)
+    headers = {"Accept-Encoding": "gzip"} if gzip else {}
+    mine = Tally()
+    conn = None
+    while True:
+        now = time.perf_counter()
+        if now >= stop:
+            break
+        kind, path, expected = next_request(rng, pools_)
+        sent = now
+        try:
+            if conn is None:
+                conn = http.client.HTTPConnection(host, port, timeout=30)
+            sent = time.perf_counter()
+            conn.request("GET", path, headers=headers)
+            response = conn.getresponse()
+            body = response.read()
+            took = (time.perf_counter() - sent) * 1000
+            status = response.status
+            if response.getheader("Connection", "").lower() == "close":
+                conn.close()
+                conn = None
+        except Exception as exc:  # noqa: BLE001 - every failure is counted
+            if sent >= measure_from:
+                mine.errors.append(f"{kind} {path}: {type(exc).__name__}: {exc}")
+            if conn is not None:
+                conn.close()
+            conn = None
+            continue
+        if sent < measure_from:
+            continue  # warm-up
+        mine.latencies.append(took)
+        mine.by_kind.setdefault(kind, []).append(took)
+        mine.bytes += len(body)
+        if status != expected:
+            mine.errors.append(f"{kind} {path}: HTTP {status} (expected {expected})")
+        elif status == 404:
+            mine.not_found += 1
+    if conn is not None:
+        conn.close()
+    with lock:
+        tally.latencies += mine.latencies
+        tally.errors += mine.errors
+        tally.not_found += mine.not_found
+        tally.bytes += mine.bytes
+        for kind, values in mine.by_kind.items():
+            tally.by_kind.setdefault(kind, []).extend(values)
+
+
+def percentile(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
+
+
+def run(server: Server, p: Pools, clients: int, seconds: float, warmup: float, gzip: bool, seed: int) -> dict:
+    tally, lock = Tally(), threading.Lock()
+    start = time.perf_counter()
+    measure_from, stop = start + warmup, start + warmup + seconds
+    threads = [threading.Thread(target=client, args=(server.host, server.port, p, seed * 1000 + i, start,
+                                                     measure_from, stop, gzip, tally, lock))
+               for i in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - measure_from
+    lat = tally.latencies
+    return {
+        "clients": clients, "seconds": round(elapsed, 2), "requests": len(lat),
+        "requests_per_s": round(len(lat) / elapsed, 1),
+        "median_ms": round(statistics.median(lat), 1) if lat else None,
+        "p95_ms": round(percentile(lat, 0.95), 1), "p99_ms": round(percentile(lat, 0.99), 1),
+        "max_ms": round(max(lat), 1) if lat else None,
+        "errors": len(tally.errors), "error_examples": tally.errors[:5],
+        "intended_404s": tally.not_found, "mb_received": round(tally.bytes / 1e6, 1),
+        "by_kind": {k: {"requests": len(v), "median_ms": round(statistics.median(v), 1),
+                        "p95_ms": round(percentile(v, 0.95), 1)} for k, v in sorted(tally.by_kind.items())},
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size", type=int, default=10_000, help="practices in the corpus")
+    parser.add_argument("--clients", default="8,32", help="comma-separated client counts")
+    parser.add_argument("--seconds", type=float, default=20.0, help="measured seconds per client count")
+    parser.add_argument("--warmup", type=float, default=3.0, help="unmeasured seconds before each run")
+    parser.add_argument("--threads", type=int, default=8, help="the server's worker threads (labb serve --threads)")
+    parser.add_argument("--workdir", type=Path, default=Path(os.environ.get("TMPDIR", "/tmp")) / "labb-load")
+    parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--no-gzip", action="store_true", help="do not send Accept-Encoding: gzip")
+    parser.add_argument("--json", type=Path, help="also write the figures here")
+    args = parser.parse_args()
+    counts = [int(c) for c in args.clients.split(",") if c.strip()]
+
+    args.workdir.mkdir(parents=True, exist_ok=True)
+    practices, index_dir = prepare(args.workdir, args.size, args.seed)
+    p = pools(practices)
+    server = Server(practices, index_dir, args.threads)
+    print(f"server {server.url} (waitress, {args.threads} threads); {os.cpu_count()} CPU(s)", file=sys.stderr)
+    results = []
+    try:
+        print(f"{'clients':>7} {'req/s':>8} {'median ms':>10} {'p95 ms':>8} {'p99 ms':>8} {'errors':>6}")
+        for n in counts:
+            figures = run(server, p, n, args.seconds, args.warmup, not args.no_gzip, args.seed)
+            results.append(figures)
+            print(f"{n:>7} {figures['requests_per_s']:>8} {figures['median_ms']:>10} {figures['p95_ms']:>8} "
+                  f"{figures['p99_ms']:>8} {figures['errors']:>6}", flush=True)
+            for example in figures["error_examples"]:
+                print(f"        error: {example}", file=sys.stderr)
+    finally:
+        status = server.stop()
+    out = {
+        "size": args.size, "seconds": args.seconds, "warmup": args.warmup, "server_threads": args.threads,
+        "gzip": not args.no_gzip, "cpu_count": os.cpu_count(), "python": platform.python_version(),
+        "server_exit": status, "server_5xx_logged": server.status_5xx, "runs": results,
+    }
+    if args.json:
+        args.json.write_text(json.dumps(out, indent=2), encoding="utf-8")
+        print(f"wrote {args.json}", file=sys.stderr)
+    failed = any(r["errors"] for r in results) or server.status_5xx or status != 0
+    if failed:
+        print("FAILED: errors, 5xx responses or an unclean server exit", file=sys.stderr)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

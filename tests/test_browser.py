@@ -1,0 +1,254 @@
+"""The real thing: `labb serve` in a subprocess, driven by a real Chromium.
+
+Skipped when /usr/bin/chromium or the playwright package is missing. The browser
+is never downloaded: Playwright drives the system's Chromium.
+"""
+
+from __future__ import annotations
+
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+if not CHROMIUM.exists():
+    pytest.skip(f"{CHROMIUM} is not installed", allow_module_level=True)
+sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
+
+from labb import index  # noqa: E402
+
+from .conftest import REPO, write_web_corpus  # noqa: E402
+
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run", "--disable-quic"]
+SERVING = re.compile(r"labb serving on (http://[\d.]+:\d+/)")
+
+
+class Server:
+    """`python -m labb serve --port 0` in a subprocess; its stderr is collected in a thread."""
+
+    def __init__(self, practices: Path, index_dir: Path):
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "labb", "serve", "--port", "0", "--practices", str(practices),
+             "--index", str(index_dir)],
+            cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, encoding="utf-8")
+        self.lines: list[str] = []
+        self._ready = threading.Event()
+        self.url = ""
+        threading.Thread(target=self._drain, daemon=True).start()
+        if not self._ready.wait(60) or not self.url:
+            self.stop()
+            raise RuntimeError("labb serve did not start:\n" + "".join(self.lines))
+        self._wait_until_it_answers()
+
+    def _drain(self) -> None:
+        assert self.process.stderr is not None
+        for line in self.process.stderr:
+            self.lines.append(line)
+            found = SERVING.search(line)
+            if found and not self.url:
+                self.url = found.group(1)
+                self._ready.set()
+        self._ready.set()  # the process ended
+
+    def _wait_until_it_answers(self) -> None:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(self.url, timeout=5) as response:
+                    if response.status == 200:
+                        return
+            except OSError:
+                if time.monotonic() > deadline or self.process.poll() is not None:
+                    raise
+                time.sleep(0.05)
+
+    @property
+    def log(self) -> str:
+        return "".join(self.lines)
+
+    def stop(self) -> int:
+        """Stop as Ctrl-C does; the server must exit by itself, with status 0."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)
+            try:
+                self.process.wait(15)
+            except subprocess.TimeoutExpired:
+                self.process.terminate()
+                self.process.wait(15)
+        time.sleep(0.1)  # let the drain thread read the last lines
+        return self.process.returncode
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory, vocabs):
+    """25 practices (the four multilingual ones and 21 generated), served for real."""
+    sys.path.insert(0, str(REPO / "bench"))
+    import corpus as generator
+
+    root = tmp_path_factory.mktemp("served")
+    practices = write_web_corpus(root / "practices")
+    generator.generate(21, practices / "bench", seed=11)
+    index.build(practices, root / "index", vocabs)
+    served = Server(practices, root / "index")
+    yield served
+    status = served.stop()
+    assert status == 0, served.log
+    assert "labb stopped" in served.log
+    assert "Traceback" not in served.log, served.log
+    assert not re.search(r'" 5\d\d ', served.log), served.log  # no request answered with a 5xx
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_api.sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield chromium
+        chromium.close()
+
+
+class Watched:
+    """A page whose console errors, page errors and requested URLs are recorded."""
+
+    def __init__(self, browser, base: str, javascript: bool = True):
+        self.context = browser.new_context(java_script_enabled=javascript, locale="en-GB", base_url=base)
+        self.context.set_default_timeout(10_000)
+        self.page = self.context.new_page()
+        self.errors: list[str] = []
+        self.requests: list[str] = []
+        self.page.on("console", lambda m: self.errors.append(f"console: {m.text}") if m.type == "error" else None)
+        self.page.on("pageerror", lambda e: self.errors.append(f"page error: {e}"))
+        self.page.on("request", lambda r: self.requests.append(r.url))
+
+    def check(self) -> None:
+        assert self.errors == []
+        assert self.requests
+        for url in self.requests:
+            parts = urlsplit(url)
+            assert parts.scheme == "http" and parts.hostname == "127.0.0.1", url
+        self.context.close()
+
+
+@pytest.fixture(params=[True, False], ids=["js", "no-js"])
+def watched(request, browser, server):
+    w = Watched(browser, server.url, javascript=request.param)
+    yield w
+    w.check()
+
+
+def query(page) -> dict[str, list[str]]:
+    return parse_qs(urlsplit(page.url).query)
+
+
+def chips(page) -> list[str]:
+    return [t.strip() for t in page.locator("a.chip").all_inner_texts()]
+
+
+def facet_link(page, title: str, nth: int = 0):
+    """The nth unselected value of the facet group titled `title` (opened if closed)."""
+    group = page.locator("details.facet", has=page.locator("summary", has_text=title))
+    if group.get_attribute("open") is None:
+        group.locator("summary").click()
+    return group.locator("a.facet-value:not(.selected)").nth(nth)
+
+
+def test_search_facets_chips_pages_practice_and_back(watched):
+    page = watched.page
+    page.goto("/?per_page=5")
+    page.fill("#q", "integration")
+    page.press("#q", "Enter")
+    page.wait_for_url(re.compile(r"q=integration"))
+    assert query(page)["per_page"] == ["5"]  # kept by the form's hidden field
+    assert page.locator("h1").inner_text() == "Practices matching “integration”"
+    total = int(re.match(r"\d+", page.locator("p.total").inner_text()).group(0))
+    assert total > 5
+    assert page.locator("ol.hits > li").count() == 5
+
+    # paginate
+    first_page = page.locator("ol.hits h3 a").all_inner_texts()
+    page.click("nav.pagination a[rel=next]")
+    page.wait_for_url(re.compile(r"page=2"))
+    assert page.locator("nav.pagination [aria-current=page]").inner_text() == "2"
+    assert not set(page.locator("ol.hits h3 a").all_inner_texts()) & set(first_page)
+
+    # two facets: two chips, and a new filter starts on page 1
+    facet_link(page, "Area of integration").click()
+    page.wait_for_url(lambda url: "dimension=" in url)
+    assert "page" not in query(page) and len(chips(page)) == 1
+    facet_link(page, "Country").click()
+    page.wait_for_url(lambda url: "country=" in url)
+    assert len(chips(page)) == 2
+    assert page.locator("a.clear").is_visible()
+    assert page.locator("a.facet-value.selected").count() == 2
+    heading = page.locator("h1").inner_text()
+    assert "where" in heading and " and " in heading and page.title().startswith(heading)
+
+    # remove one chip
+    dimension_chip = page.locator("a.chip", has_text="Area of integration")
+    dimension_chip.click()
+    page.wait_for_url(lambda url: "dimension=" not in url)
+    assert len(chips(page)) == 1 and chips(page)[0].startswith("Country:")
+    assert query(page)["q"] == ["integration"]
+
+    # open a practice, then come back: the search is restored from the URL
+    before = {"url": page.url, "chips": chips(page), "h1": page.locator("h1").inner_text(),
+              "hits": page.locator("ol.hits h3 a").all_inner_texts()}
+    hit = page.locator("ol.hits h3 a").first
+    title = hit.inner_text()
+    hit.click()
+    page.wait_for_url(re.compile(r"/practices/"))
+    assert page.locator("h1").inner_text() == title
+    page.go_back()
+    page.wait_for_url(before["url"])
+    assert page.input_value("#q") == "integration"
+    after = {"url": page.url, "chips": chips(page), "h1": page.locator("h1").inner_text(),
+             "hits": page.locator("ol.hits h3 a").all_inner_texts()}
+    assert after == before
+
+
+def test_clear_all_and_did_you_mean(watched):
+    page = watched.page
+    page.goto("/?q=Pudasjarvu&country=FI")
+    page.click("p.suggestion a")
+    page.wait_for_url(re.compile(r"q=pudasj"))
+    assert query(page)["country"] == ["FI"]
+    assert page.locator("ol.hits h3 a").all_inner_texts() == ["A good start in Pudasjärvi"]
+    page.click("a.clear")
+    page.wait_for_url(lambda url: "country=" not in url)
+    assert chips(page) == [] and page.input_value("#q") == "pudasjärvi"
+
+
+def test_unknown_practice_page(watched):
+    response = watched.page.goto("/practices/no-such-practice")
+    assert response is not None and response.status == 404
+    assert watched.page.locator("h1").inner_text() == "Page not found"
+    watched.errors[:] = [e for e in watched.errors if "404" not in e]  # the page itself was a 404
+    watched.page.fill("#q", "Napoli")
+    watched.page.press("#q", "Enter")
+    watched.page.wait_for_url(re.compile(r"q=Napoli"))
+    assert "Work and integration in Campania" in watched.page.locator("ol.hits h3 a").all_inner_texts()
+
+
+def test_keyboard_skip_link_then_main(browser, server):
+    w = Watched(browser, server.url)
+    page = w.page
+    page.goto("/")
+    page.keyboard.press("Tab")
+    focused = page.evaluate("() => [document.activeElement.className, document.activeElement.textContent]")
+    assert focused == ["skip", "Skip to main content"]
+    box = page.locator("a.skip").bounding_box()
+    assert box is not None and box["x"] >= 0 and box["y"] >= 0  # shown when focused
+    page.keyboard.press("Enter")
+    page.wait_for_function("() => document.activeElement && document.activeElement.id === 'main'")
+    assert page.url.endswith("#main")
+    page.keyboard.press("Tab")
+    assert page.evaluate("() => document.activeElement.id") == "q"  # the search box comes first in main
+    w.check()
