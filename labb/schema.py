@@ -30,25 +30,27 @@ def model_schema() -> dict[str, Any]:
     return copy.deepcopy(_model_schema())
 
 
+def inline_vocabularies(node: Any, vocabs: Vocabularies) -> None:
+    """Turn every `x-vocabulary` marker below `node` into an `enum` of the ids
+    (and `x-vocabulary-keys` into `propertyNames`), in place."""
+    if isinstance(node, dict):
+        name = node.get("x-vocabulary")
+        if name:
+            node["enum"] = _ids(vocabs, name)
+        keys = node.get("x-vocabulary-keys")
+        if keys:
+            node["propertyNames"] = {"enum": _ids(vocabs, keys)}
+        for value in node.values():
+            inline_vocabularies(value, vocabs)
+    elif isinstance(node, list):
+        for value in node:
+            inline_vocabularies(value, vocabs)
+
+
 def editor_schema(vocabs: Vocabularies) -> dict[str, Any]:
     """A Draft 2020-12 JSON Schema for editors, with the vocabularies' ids inlined."""
     schema = model_schema()
-
-    def complete(node: Any) -> None:
-        if isinstance(node, dict):
-            name = node.get("x-vocabulary")
-            if name:
-                node["enum"] = _ids(vocabs, name)
-            keys = node.get("x-vocabulary-keys")
-            if keys:
-                node["propertyNames"] = {"enum": _ids(vocabs, keys)}
-            for value in node.values():
-                complete(value)
-        elif isinstance(node, list):
-            for value in node:
-                complete(value)
-
-    complete(schema)
+    inline_vocabularies(schema, vocabs)
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": SCHEMA_ID,

@@ -24,6 +24,7 @@ from whoosh import query as wq
 from whoosh.qparser import AndGroup, MultifieldParser, OrGroup, PlusMinusPlugin
 
 from . import analysis
+from .matching import Evaluator, Matched
 from .index import current_generation, read_manifest, stamp, stemmed_languages
 from .model import FACET_VOCABULARY, FACETS, SORTS, FacetValue, Hit, Query, Results, Segment, pick_text
 from .vocab import LABEL_LANGUAGES, Vocabularies
@@ -167,6 +168,7 @@ class _Generation:
     budget: list[int]
     titles: dict[str, list[str]]
     lock: threading.Lock
+    evaluator: Evaluator
     similar: dict = field(default_factory=dict)
     """Similar practices, computed once per practice."""
 
@@ -190,7 +192,9 @@ class _Generation:
         added = _column(reader, "added", size, 0)
         budget = _column(reader, "budget", size, 0)
         titles = {lang: _column(reader, f"sort_{lang}", size, "") for lang in LABEL_LANGUAGES}
-        return cls(path.name, ix, searcher, live, bitmaps, start, added, budget, titles, threading.Lock())
+        lock = threading.Lock()
+        evaluator = Evaluator(searcher, live, size, lock)
+        return cls(path.name, ix, searcher, live, bitmaps, start, added, budget, titles, lock, evaluator)
 
     def close(self) -> None:
         self.searcher.close()
@@ -302,30 +306,30 @@ class Searcher:
         """The text match (with its any-word fallback) and the filters: what both a
         page of results and a full export are made from."""
         parsed, text = self._text_query(query.text, notes)
-        matched = gen.live
+        hit = None
         if parsed is not None:
-            matched = self._match(gen, parsed)
-            if not matched and not _OPERATORS.search(text) and len(_WORD.findall(text)) > 1:
+            hit = self._match(gen, parsed)
+            if not hit.ids and not _OPERATORS.search(text) and len(_WORD.findall(text)) > 1:
                 any_word = self._bridge.widen(_fold_prefixes(self._parser(OrGroup).parse(text)))
-                matched = self._match(gen, any_word)
-                if matched:
+                hit = self._match(gen, any_word)
+                if hit.ids:
                     notes.append("No practice has all the words; these have some of them.")
                     parsed = any_word
+        matched = hit.ids if hit is not None else gen.live
         groups = self._filter_groups(gen, query)
         results = matched.copy()
         for _, ids in groups:
             results &= ids
-        return parsed, text, matched, results, groups
+        return parsed, text, hit, matched, results, groups
 
     def search(self, query: Query) -> Results:
         gen = self._current()
         notes: list[str] = []
-        parsed, text, matched, results, groups = self._select(gen, query, notes)
+        parsed, text, hit, matched, results, groups = self._select(gen, query, notes)
         facets = self._facets(gen, query, matched, groups)
         first = (query.page - 1) * query.per_page
-        if parsed is not None and query.sort == "relevance":
-            # Only the documents up to this page are scored (Whoosh skips the rest).
-            scores = self._scores(gen, parsed, results, limit=first + query.per_page)
+        if hit is not None and query.sort == "relevance":
+            scores = hit.top(results, limit=first + query.per_page)  # only as far as this page
             order = self._order(gen, BitMap(scores), scores, query)
         else:
             scores, order = {}, self._order(gen, results, {}, query)
@@ -343,8 +347,8 @@ class Searcher:
         """Every result of `query` (no pages, no facets), in its order, from one
         generation of the index: (total, the practices, read in batches)."""
         gen = self._current()
-        parsed, _, _, results, _ = self._select(gen, query, [])
-        scores = self._scores(gen, parsed, results) if parsed is not None and query.sort == "relevance" else {}
+        _, _, hit, _, results, _ = self._select(gen, query, [])
+        scores = hit.top(results) if hit is not None and query.sort == "relevance" else {}
         order = self._order(gen, results, scores, query)
         batches = (self._stored(gen, order[i:i + 100]) for i in range(0, len(order), 100))
         return len(order), (practice for batch in batches for practice in batch)
@@ -363,18 +367,8 @@ class Searcher:
         with gen.lock:
             return [_load(gen.searcher.stored_fields(d)["doc"]) for d in docnums]
 
-    def _match(self, gen: _Generation, parsed) -> BitMap:
-        """The documents that match, unscored."""
-        with gen.lock:
-            return BitMap(gen.searcher.docs_for_query(parsed)) & gen.live
-
-    def _scores(self, gen: _Generation, parsed, within: BitMap, limit: int | None = None) -> dict[int, float]:
-        """Relevance scores of the best `limit` documents among `within` (all when None)."""
-        if not within:
-            return {}
-        with gen.lock:
-            found = gen.searcher.search(parsed, limit=limit, filter=set(within), terms=False)
-            return {docnum: score for score, docnum in found.top_n}
+    def _match(self, gen: _Generation, parsed) -> Matched:
+        return gen.evaluator.evaluate(parsed)
 
     def _filter_groups(self, gen: _Generation, query: Query) -> list[tuple[str, BitMap]]:
         """(key, ids) per selected facet; each criterion is a facet of its own, so
@@ -496,7 +490,7 @@ class Searcher:
             return None
         suggestion = " ".join(corrected)
         parsed, _ = self._text_query(suggestion, [])
-        if parsed is None or not self._match(gen, parsed):
+        if parsed is None or not self._match(gen, parsed).ids:
             return None
         return suggestion
 

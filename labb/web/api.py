@@ -19,6 +19,7 @@ from markupsafe import Markup, escape
 from werkzeug.exceptions import HTTPException, default_exceptions
 
 from ..model import FACET_VOCABULARY, FACETS, PROGRAMMING_PERIODS, SORTS, Practice
+from ..schema import inline_vocabularies
 from ..search import MAX_PER_PAGE, NoIndex, run
 from ..vocab import Vocabularies
 from .pages import request_params, searcher, vocabs
@@ -278,24 +279,18 @@ def _practice_schemas(vocabularies: Vocabularies) -> dict[str, Any]:
                                                       ref_template="#/components/schemas/{model}"))
     defs = schema.pop("$defs", {})
 
-    def complete(node: Any) -> None:
+    def optional_derived(node: Any) -> None:
+        # Derived values that cannot be computed are None, and None values are left out.
         if isinstance(node, dict):
-            if node.get("x-vocabulary"):
-                node["enum"] = _ids(vocabularies, node["x-vocabulary"])
-            if node.get("x-vocabulary-keys"):
-                node["propertyNames"] = {"enum": _ids(vocabularies, node["x-vocabulary-keys"])}
             if isinstance(node.get("required"), list) and isinstance(node.get("properties"), dict):
-                # Values that are None (a derived value that cannot be computed) are left out.
                 node["required"] = [r for r in node["required"]
                                     if not node["properties"].get(r, {}).get("readOnly")]
             for value in node.values():
-                complete(value)
-        elif isinstance(node, list):
-            for value in node:
-                complete(value)
+                optional_derived(value)
 
-    complete(schema)
-    complete(defs)
+    for part in (schema, defs):
+        inline_vocabularies(part, vocabularies)
+        optional_derived(part)
     schema["properties"]["url"] = {"type": "string", "description": "The practice's page, relative to the site.",
                                    "readOnly": True}
     schema["required"] = [*schema.get("required", []), "url"]
