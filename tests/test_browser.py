@@ -252,3 +252,17 @@ def test_keyboard_skip_link_then_main(browser, server):
     page.keyboard.press("Tab")
     assert page.evaluate("() => document.activeElement.id") == "q"  # the search box comes first in main
     w.check()
+
+
+def test_language_switch_keeps_the_search_and_the_language(watched):
+    page = watched.page
+    page.goto("/?q=integration&country=IT")
+    page.click("nav.languages a[hreflang='el']")
+    page.wait_for_url(re.compile(r"lang=el"))
+    assert page.evaluate("() => document.documentElement.lang") == "el"
+    assert query(page)["q"] == ["integration"] and query(page)["country"] == ["IT"]
+    assert page.locator("label[for=q]").inner_text() == "Αναζήτηση πρακτικών ένταξης"
+    assert "Ιταλία" in chips(page)[0]  # vocabulary labels in the chosen language
+    page.locator("ol.hits h3 a").first.click()
+    page.wait_for_url(re.compile(r"/practices/.*lang=el"))
+    assert page.evaluate("() => document.documentElement.lang") == "el"
