@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import random
-import shutil
 import threading
 from pathlib import Path
 
@@ -15,58 +13,13 @@ from hypothesis import strategies as st
 from labb import index, search, validate
 from labb.model import FACETS, Query
 
-from .conftest import GOOD
-
-
-def _variant(good: str, pid: str, **replace: str) -> str:
-    text = good.replace("id: xx-good-practice", f"id: {pid}").replace("partners: [City of Pudasjärvi]", "partners: []")
-    for old, new in replace.items():
-        assert old in text, old
-        text = text.replace(old, new)
-    return text
+from .conftest import write_web_corpus
 
 
 @pytest.fixture
-def corpus(tmp_path, good_text) -> Path:
-    """A small multilingual corpus on disk."""
-    root = tmp_path / "practices"
-    (root / "xx").mkdir(parents=True)
-    files = {
-        "xx-good-practice": good_text,
-        "xx-swedish-health": _variant(
-            good_text, "xx-swedish-health",
-            **{"  fi: Hyvä alku Pudasjärvellä\n": "  sv: Hälsokommunikatörer för nyanlända i Skåne\n",
-               "  en: A good start in Pudasjärvi": "  en: Health communicators in Skåne",
-               "  fi: Neuvontaa ja suomen kielen iltakursseja maahanmuuttajille.\n":
-                   "  sv: Hälsokommunikatörerna informerar nyanlända om vården på deras eget språk.\n",
-               "language: fi": "language: sv", "country: FI": "country: SE", "region: FI1D9": "region: SE224",
-               "[language, reception-orientation]": "[health]",
-               "places: [Oulu, Pudasjärvi]": "places: [Malmö]"}),
-        "xx-italian-work": _variant(
-            good_text, "xx-italian-work",
-            **{"  fi: Hyvä alku Pudasjärvellä\n": "  it: Lavoro e integrazione in Campania\n",
-               "  en: A good start in Pudasjärvi": "  en: Work and integration in Campania",
-               "  fi: Neuvontaa ja suomen kielen iltakursseja maahanmuuttajille.\n":
-                   "  it: Percorsi di integrazione lavorativa per i lavoratori stranieri.\n",
-               "language: fi": "language: it", "country: FI": "country: IT", "region: FI1D9": "region: ITF3",
-               "[language, reception-orientation]": "[labour-market]",
-               "  innovation:\n    level: strong": "  sustainability:\n    level: weak",
-               "places: [Oulu, Pudasjärvi]": "places: [Napoli]",
-               "start: 2016-01-01": "start: 2022-03-01", "end: 2018-12-31": "end: 2025-12-31",
-               "total_eur: 1090474": "total_eur: 5000000"}),
-        "xx-greek-reception": _variant(
-            good_text, "xx-greek-reception",
-            **{"  fi: Hyvä alku Pudasjärvellä\n": "  el: Κοινωνική ΕΝΤΑΞΗ μεταναστών στην Αττική\n",
-               "  en: A good start in Pudasjärvi": "  en: Social inclusion of migrants in Attica",
-               "  fi: Neuvontaa ja suomen kielen iltakursseja maahanmuuttajille.\n":
-                   "  el: Υποστήριξη για την ένταξη των προσφύγων.\n",
-               "language: fi": "language: el", "country: FI": "country: GR", "region: FI1D9": "region: EL30",
-               "type: indirect": "type: direct", "funds: [esf]": "funds: [eea-norway-grants]",
-               "places: [Oulu, Pudasjärvi]": "places: [Athens]"}),
-    }
-    for pid, text in files.items():
-        (root / "xx" / f"{pid}.yaml").write_text(text, encoding="utf-8")
-    return root
+def corpus(tmp_path) -> Path:
+    """A small multilingual corpus on disk (fi, sv, it, el)."""
+    return write_web_corpus(tmp_path / "practices")
 
 
 @pytest.fixture
