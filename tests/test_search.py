@@ -358,3 +358,26 @@ def test_an_index_from_another_version_is_refused_then_rebuilt(corpus, built, vo
     report = index.build(corpus, built, vocabs)
     assert report.full and index.is_current(built, vocabs)
     assert search.Searcher(built, vocabs).search(Query()).total == 4
+
+
+@pytest.mark.parametrize("lang,forms", [
+    ("fi", ("maahanmuuttajat", "maahanmuuttajien", "maahanmuuttajille")),
+    ("sv", ("kvinna", "kvinnor", "kvinnorna")),
+    ("el", ("μετανάστες", "μεταναστών")),
+    ("it", ("lavoratore", "lavoratori")),
+    ("fr", ("intégration", "intégrations")),
+    ("es", ("trabajador", "trabajadores")),
+    ("pt", ("trabalhador", "trabalhadores")),
+    ("de", ("Frau", "Frauen")),
+    ("en", ("course", "courses")),
+    ("ca", ("treballador", "treballadors")),
+])
+def test_each_language_stems_its_inflected_forms(vocabs, lang, forms):
+    from labb import analysis
+
+    algorithm = index.stemmed_languages(vocabs)[lang]
+    analyzer = analysis.stemming(algorithm)
+    stems = {tuple(t.text for t in analyzer(form)) for form in forms}
+    assert len(stems) == 1, stems
+    folded = {tuple(t.text for t in analyzer(analysis.fold(form))) for form in forms[:1]}
+    assert all(stem.isascii() for (stem,) in stems | folded if lang != "el")
