@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import signal
 import sys
 from pathlib import Path
 
@@ -265,6 +266,11 @@ def serve_command(host: str, port: int, threads: int, practices_dir: Path, index
     app = create_app({"PRACTICES": practices_dir, "INDEX": index_dir})
     server = create_server(app, host=host, port=port, threads=threads, ident="labb")
     click.echo(f"labb serving on http://{host}:{server.effective_port}/ (Ctrl-C to stop)", err=True)
+
+    def stop(signum, frame):  # SIGTERM (a service manager) stops as cleanly as Ctrl-C
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
     try:
         server.run()
     except KeyboardInterrupt:
