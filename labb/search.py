@@ -234,11 +234,9 @@ class Searcher:
                 if read_manifest(path).get("stamp") != self._stamp:
                     raise NoIndex(f"the index in {self.index_dir} was built by another version of labb "
                                   "or other vocabularies; run `labb index`")
-                opened = _Generation.open(path)
-                old, self._generation = self._generation, opened
-                # The old searcher stays usable for queries already running:
-                # its files remain readable even after cleanup unlinks them.
-                del old
+                # The previous generation is not closed: queries already running on it
+                # finish there (its files stay readable even after cleanup unlinks them).
+                self._generation = _Generation.open(path)
             return self._generation
 
     def close(self) -> None:

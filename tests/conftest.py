@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -94,3 +101,64 @@ def web_site(tmp_path_factory, vocabs) -> tuple[Path, Path]:
     practices = write_web_corpus(root / "practices")
     index.build(practices, root / "index", vocabs)
     return practices, root / "index"
+
+
+# -- a real server on loopback ------------------------------------------------------------
+
+SERVING = re.compile(r"labb serving on (http://[\d.]+:\d+/)")
+
+
+class Server:
+    """`python -m labb serve --port 0` in a subprocess; its stderr is collected in a thread."""
+
+    def __init__(self, practices: Path, index_dir: Path):
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "labb", "serve", "--port", "0", "--practices", str(practices),
+             "--index", str(index_dir)],
+            cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, encoding="utf-8")
+        self.lines: list[str] = []
+        self._ready = threading.Event()
+        self.url = ""
+        threading.Thread(target=self._drain, daemon=True).start()
+        if not self._ready.wait(60) or not self.url:
+            self.stop()
+            raise RuntimeError("labb serve did not start:\n" + "".join(self.lines))
+        self._wait_until_it_answers()
+
+    def _drain(self) -> None:
+        assert self.process.stderr is not None
+        for line in self.process.stderr:
+            self.lines.append(line)
+            found = SERVING.search(line)
+            if found and not self.url:
+                self.url = found.group(1)
+                self._ready.set()
+        self._ready.set()  # the process ended
+
+    def _wait_until_it_answers(self) -> None:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(self.url, timeout=5) as response:
+                    if response.status == 200:
+                        return
+            except OSError:
+                if time.monotonic() > deadline or self.process.poll() is not None:
+                    raise
+                time.sleep(0.05)
+
+    @property
+    def log(self) -> str:
+        return "".join(self.lines)
+
+    def stop(self) -> int:
+        """Stop as Ctrl-C does; the server must exit by itself, with status 0."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)
+            try:
+                self.process.wait(15)
+            except subprocess.TimeoutExpired:
+                self.process.terminate()
+                self.process.wait(15)
+        time.sleep(0.1)  # let the drain thread read the last lines
+        return self.process.returncode

@@ -10,23 +10,16 @@ from __future__ import annotations
 
 import os
 import re
-import signal
-import subprocess
-import sys
-import threading
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
-from .conftest import REPO
+from .conftest import REPO, Server
 
 CHROMIUM = Path("/usr/bin/chromium")
 AXE = Path(os.environ.get("LABB_AXE") or REPO / ".ci" / "axe" / "node_modules" / "axe-core" / "axe.min.js")
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--disable-sync", "--no-first-run", "--disable-quic"]
-SERVING = re.compile(r"labb serving on (http://[\d.]+:\d+/)")
 TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 BLOCKING = {"serious", "critical"}
 
@@ -50,48 +43,10 @@ except ImportError:
 @pytest.fixture(scope="module")
 def site(web_site):
     """`labb serve --port 0` on the small multilingual corpus; yields its base URL."""
-    practices, index_dir = web_site
-    process = subprocess.Popen(
-        [sys.executable, "-m", "labb", "serve", "--port", "0", "--practices", str(practices),
-         "--index", str(index_dir)],
-        cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, encoding="utf-8")
-    lines: list[str] = []
-    found: list[str] = []
-    ready = threading.Event()
-
-    def drain() -> None:
-        assert process.stderr is not None
-        for line in process.stderr:
-            lines.append(line)
-            match = SERVING.search(line)
-            if match and not found:
-                found.append(match.group(1))
-                ready.set()
-        ready.set()
-
-    threading.Thread(target=drain, daemon=True).start()
-    try:
-        if not ready.wait(60) or not found:
-            raise RuntimeError("labb serve did not start:\n" + "".join(lines))
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                with urllib.request.urlopen(found[0], timeout=5):
-                    break
-            except OSError:
-                if time.monotonic() > deadline or process.poll() is not None:
-                    raise
-                time.sleep(0.05)
-        yield found[0]
-    finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGINT)
-            try:
-                process.wait(15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(15)
-    assert "Traceback" not in "".join(lines), "".join(lines)
+    served = Server(*web_site)
+    yield served.url
+    served.stop()
+    assert "Traceback" not in served.log, served.log
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 
-import click
 
 from labb.cli import main
 from labb.vocab import LABEL_LANGUAGES, NAMES
@@ -32,7 +31,6 @@ def test_ci_runs_the_readme_test_command_verbatim():
 
 
 def test_every_command_and_option_is_documented():
-    ctx = click.Context(main)
     for name, command in main.commands.items():
         assert f"`labb {name}" in README, name
         for param in command.params:

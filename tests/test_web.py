@@ -5,7 +5,6 @@ from __future__ import annotations
 import gzip
 import json
 from html.parser import HTMLParser
-from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
