@@ -237,7 +237,8 @@ def build(practices_dir: Path, index_dir: Path, vocabs: Vocabularies, *, rebuild
     with _locked(index_dir):
         live = current_generation(index_dir)
         manifest = read_manifest(live) if live else {}
-        full = rebuild or not live or manifest.get("stamp") != stamp(vocabs)
+        current_stamp = stamp(vocabs)
+        full = rebuild or not live or manifest.get("stamp") != current_stamp
         old_files: dict[str, dict] = {} if full else manifest.get("files", {})
 
         files = validate.practice_files([practices_dir])
@@ -286,7 +287,7 @@ def build(practices_dir: Path, index_dir: Path, vocabs: Vocabularies, *, rebuild
                 new_files[str(path)]["id"] = practice.id
             # A new file, never a write into the hard-linked copy of the live manifest.
             (generation / f"{MANIFEST}.new").write_text(json.dumps(
-                {"stamp": stamp(vocabs), "built": date.today().isoformat(), "files": new_files},
+                {"stamp": current_stamp, "built": date.today().isoformat(), "files": new_files},
                 ensure_ascii=False), encoding="utf-8")
             os.replace(generation / f"{MANIFEST}.new", generation / MANIFEST)
             _switch(index_dir, generation)

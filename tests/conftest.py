@@ -103,8 +103,12 @@ def web_site(tmp_path_factory, vocabs) -> tuple[Path, Path]:
     return practices, root / "index"
 
 
-# -- a real server on loopback ------------------------------------------------------------
+# -- a real browser and a real server on loopback
 
+CHROMIUM = Path("/usr/bin/chromium")
+"""Debian's Chromium; Playwright never downloads a browser here."""
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run", "--disable-quic"]
 SERVING = re.compile(r"labb serving on (http://[\d.]+:\d+/)")
 
 

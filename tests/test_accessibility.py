@@ -14,12 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import REPO, Server
+from .conftest import CHROMIUM, CHROMIUM_ARGS, REPO, Server
 
-CHROMIUM = Path("/usr/bin/chromium")
 AXE = Path(os.environ.get("LABB_AXE") or REPO / ".ci" / "axe" / "node_modules" / "axe-core" / "axe.min.js")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run", "--disable-quic"]
 TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 BLOCKING = {"serious", "critical"}
 
@@ -52,7 +49,7 @@ def site(web_site):
 @pytest.fixture(scope="module")
 def browser():
     with sync_api.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
 

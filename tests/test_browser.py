@@ -8,22 +8,18 @@ from __future__ import annotations
 
 import re
 import sys
-from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-CHROMIUM = Path("/usr/bin/chromium")
+from .conftest import CHROMIUM, CHROMIUM_ARGS, REPO, Server, write_web_corpus
+
 if not CHROMIUM.exists():
     pytest.skip(f"{CHROMIUM} is not installed", allow_module_level=True)
 sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
 
 from labb import index  # noqa: E402
 
-from .conftest import REPO, Server, write_web_corpus  # noqa: E402
-
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run", "--disable-quic"]
 
 
 @pytest.fixture(scope="module")
@@ -48,7 +44,7 @@ def server(tmp_path_factory, vocabs):
 @pytest.fixture(scope="module")
 def browser():
     with sync_api.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
 
