@@ -10,11 +10,13 @@ query matches inflected forms in every language the corpus holds.
 
 from __future__ import annotations
 
+import re
+import threading
 import unicodedata
-from functools import lru_cache
+from functools import lru_cache, partial
 
 import snowballstemmer
-from whoosh.analysis import Filter, RegexTokenizer, StopFilter
+from whoosh.analysis import Token, Tokenizer
 from whoosh.lang.stopwords import stoplists
 
 TOKEN = r"\w+(?:['’]\w+)*"
@@ -28,9 +30,16 @@ def fold(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c)).translate(_SPECIAL)
 
 
-@lru_cache(maxsize=64)
+_local = threading.local()
+
+
 def _stemmer(algorithm: str):
-    return snowballstemmer.stemmer(algorithm)
+    """This thread's stemmer for `algorithm` (a Snowball stemmer keeps state while it works,
+    so threads must not share one)."""
+    stemmers = _local.__dict__.setdefault("stemmers", {})
+    if algorithm not in stemmers:
+        stemmers[algorithm] = snowballstemmer.stemmer(algorithm)
+    return stemmers[algorithm]
 
 
 @lru_cache(maxsize=500_000)
@@ -49,54 +58,122 @@ def _all_stop_words() -> frozenset[str]:
 STOP_WORDS = _all_stop_words()
 
 
-class CaseFold(Filter):
-    def __call__(self, tokens):
-        for t in tokens:
-            t.text = t.text.casefold()
-            yield t
+class Words(Tokenizer):
+    """The whole analysis in one pass: split into words, case-fold, drop stop words
+    and words shorter than `minsize`, then normalise each word by `form`:
 
+    - ``"fold"``: accents folded (any language, not stemmed);
+    - ``"stem:<algorithm>"``: the folded Snowball stem in that language;
+    - ``"lower"``: only case-folded (the source of spelling suggestions).
 
-class Fold(Filter):
-    """Accent folding (after case folding)."""
+    A word's term is computed once and remembered, so a corpus costs one dictionary
+    lookup per word. Positions count only the words kept (as Whoosh's StopFilter
+    renumbers them), so phrases match across a dropped stop word the same way in
+    texts and queries. Holds only `form` and `minsize`, so the pickled schema is small.
+    """
 
-    def __call__(self, tokens):
-        for t in tokens:
-            t.text = fold(t.text)
-            yield t
-
-
-class Stem(Filter):
-    """Snowball stemming in one language, then accent folding.
-
-    Holds only the algorithm's name, so the index schema pickles small."""
-
-    def __init__(self, algorithm: str):
-        self.algorithm = algorithm
+    def __init__(self, form: str = "fold", minsize: int = 1):
+        self.form = form
+        self.minsize = minsize
 
     def __eq__(self, other):
-        return isinstance(other, Stem) and other.algorithm == self.algorithm
+        return type(other) is type(self) and (other.form, other.minsize) == (self.form, self.minsize)
 
-    def __call__(self, tokens):
-        algorithm = self.algorithm
-        for t in tokens:
-            t.text = stem(algorithm, t.text)
+    def __hash__(self):
+        return hash((self.form, self.minsize))
+
+    def __call__(self, value, positions=False, chars=False, keeporiginal=False, removestops=True,
+                 start_pos=0, start_char=0, tokenize=True, mode="", **kwargs):
+        terms = _terms(self.form, self.minsize)
+        t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        matches = _WORD.finditer(value) if tokenize else [_Whole(value)]
+        pos = None
+        for i, match in enumerate(matches):
+            word = match.group()
+            term = terms.get(word, _UNSEEN)
+            if term is _UNSEEN:
+                term = terms.remember(word)
+            if term is None:
+                if removestops:
+                    continue
+                t.text, t.stopped = word.casefold(), True
+                if positions:
+                    t.pos = start_pos + i
+            else:
+                t.text, t.stopped = term, False
+                if positions:
+                    pos = start_pos + i if pos is None else pos + 1
+                    t.pos = pos
+            t.boost = 1.0
+            if keeporiginal:
+                t.original = word
+            if chars:
+                t.startchar = start_char + match.start()
+                t.endchar = start_char + match.end()
             yield t
 
 
-def _base():
-    return RegexTokenizer(TOKEN) | CaseFold() | StopFilter(stoplist=STOP_WORDS, minsize=1)
+_WORD = re.compile(TOKEN)
+_UNSEEN = object()
+TERM_CACHE = 1_000_000
+"""Distinct words remembered per analysis form (then the memory starts afresh)."""
+
+
+class _Whole:
+    """The whole value as one word (for `tokenize=False`)."""
+
+    def __init__(self, value: str):
+        self.value = value
+
+    def group(self) -> str:
+        return self.value
+
+    def start(self) -> int:
+        return 0
+
+    def end(self) -> int:
+        return len(self.value)
+
+
+class _Terms(dict):
+    """word as written -> its term, or None for a stop word or a too-short word."""
+
+    def __init__(self, form: str, minsize: int):
+        super().__init__()
+        self.minsize = minsize
+        if form == "fold":
+            self.normalise = fold
+        elif form == "lower":
+            self.normalise = str
+        elif form.startswith("stem:"):
+            self.normalise = partial(stem, form[len("stem:"):])
+        else:
+            raise ValueError(f"unknown analysis form {form!r}")
+
+    def remember(self, word: str) -> str | None:
+        if len(self) >= TERM_CACHE:
+            self.clear()
+        lowered = word.casefold()
+        term = None if len(lowered) < self.minsize or lowered in STOP_WORDS else self.normalise(lowered)
+        self[word] = term
+        return term
+
+
+@lru_cache(maxsize=None)
+def _terms(form: str, minsize: int) -> _Terms:
+    return _Terms(form, minsize)
 
 
 def folding():
     """Any language, not stemmed: exact words, accents and case ignored."""
-    return _base() | Fold()
+    return Words("fold")
 
 
 def stemming(algorithm: str):
     """One language's words reduced to their stems, accents ignored."""
-    return _base() | Stem(algorithm)
+    return Words(f"stem:{algorithm}")
 
 
 def lowercase():
     """Words as written, only lower-cased: the source of spelling suggestions."""
-    return RegexTokenizer(TOKEN) | CaseFold() | StopFilter(stoplist=STOP_WORDS, minsize=3)
+    return Words("lower", minsize=3)
