@@ -31,13 +31,13 @@ from datetime import date
 from pathlib import Path
 from typing import Callable, Iterator
 
-from whoosh import fields, index as whoosh_index
+from whoosh import columns, fields, index as whoosh_index
 
 from . import analysis, validate
 from .model import FACETS, Practice, Problem, criterion_values, period_bucket, sort_key
 from .vocab import LABEL_LANGUAGES, Vocabularies
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 """Bump when the documents or fields change: every index is then rebuilt."""
 KEEP_SECONDS = 60.0
 """A superseded generation stays this long for readers that were opening it."""
@@ -82,16 +82,17 @@ def make_schema(vocabs: Vocabularies) -> fields.Schema:
         title=fields.TEXT(analyzer=analysis.folding(), field_boost=3.0),
         plain=fields.TEXT(analyzer=analysis.folding()),
         spell=fields.TEXT(analyzer=analysis.lowercase(), phrase=False),
-        start=fields.NUMERIC(int, sortable=True, default=0),
-        added=fields.NUMERIC(int, sortable=True, default=0),
-        budget=fields.NUMERIC(int, bits=64, sortable=True, default=0),
+        # Sorting keys: columns only (nothing searches them, so nothing is indexed).
+        start=fields.COLUMN(columns.NumericColumn("i", default=0)),
+        added=fields.COLUMN(columns.NumericColumn("i", default=0)),
+        budget=fields.COLUMN(columns.NumericColumn("q", default=0)),
     )
     for lang, algorithm in stemmed_languages(vocabs).items():
         schema.add(f"text_{lang}", fields.TEXT(analyzer=analysis.stemming(algorithm)))
     for name in FACETS:
         schema.add(f"f_{name}", fields.KEYWORD(lowercase=False, scorable=False))
     for lang in LABEL_LANGUAGES:
-        schema.add(f"sort_{lang}", fields.ID(sortable=True))
+        schema.add(f"sort_{lang}", fields.COLUMN(columns.VarBytesColumn()))
     return schema
 
 
@@ -133,7 +134,7 @@ def document(practice: Practice, vocabs: Vocabularies, stemmers: dict[str, str],
     for name in FACETS:
         doc[f"f_{name}"] = " ".join(values[name])
     for lang in LABEL_LANGUAGES:
-        doc[f"sort_{lang}"] = sort_key(practice.text("title", lang)[1])
+        doc[f"sort_{lang}"] = sort_key(practice.text("title", lang)[1]).encode("utf-8")
     return doc
 
 

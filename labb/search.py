@@ -205,7 +205,8 @@ def _column(reader, field: str, size: int, default) -> list:
     if not reader.has_column(field):
         return [default] * size
     column = reader.column_reader(field)
-    return [column[i] for i in range(size)]
+    values = [column[i] for i in range(size)]
+    return [v.decode("utf-8") for v in values] if isinstance(default, str) else values
 
 
 class Searcher:
