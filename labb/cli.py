@@ -153,7 +153,8 @@ def new_command(pid: str | None, country: str | None, region: str | None, langua
         sys.exit(1)
 
 
-def build_index(practices_dir: Path, index_dir: Path, rebuild: bool = False, quiet: bool = False) -> None:
+def build_index(practices_dir: Path, index_dir: Path, rebuild: bool = False, quiet: bool = False,
+                jobs: int | None = None) -> None:
     """Validate and index; print problems and exit 1 when the build fails."""
     vocabs = _vocabularies()
     bar = None
@@ -163,11 +164,12 @@ def build_index(practices_dir: Path, index_dir: Path, rebuild: bool = False, qui
         if bar is None:
             bar = click.progressbar(length=total, label="indexing", file=sys.stderr)
             bar.__enter__()
-        bar.update(1)
+        bar.update(done - bar.pos)
 
     show = sys.stderr.isatty() and not quiet
     try:
-        report = index.build(practices_dir, index_dir, vocabs, rebuild=rebuild, progress=progress if show else None)
+        report = index.build(practices_dir, index_dir, vocabs, rebuild=rebuild, jobs=jobs,
+                             progress=progress if show else None)
     except index.BuildFailed as exc:
         for problem in exc.problems:
             click.echo(_line(problem), err=True)
@@ -188,11 +190,13 @@ def build_index(practices_dir: Path, index_dir: Path, rebuild: bool = False, qui
 @PRACTICES
 @INDEX
 @click.option("--rebuild", is_flag=True, help="Rebuild everything instead of only what changed.")
-def index_command(practices_dir: Path, index_dir: Path, rebuild: bool) -> None:
+@click.option("-j", "--jobs", type=click.IntRange(min=1), metavar="N",
+              help="Processes for a full build of many practices  [default: one per CPU]")
+def index_command(practices_dir: Path, index_dir: Path, rebuild: bool, jobs: int | None) -> None:
     """Validate the practices, then build or update the search index.
 
     The live index is replaced atomically; a failed build leaves it as it was."""
-    build_index(practices_dir, index_dir, rebuild)
+    build_index(practices_dir, index_dir, rebuild, jobs=jobs)
 
 
 @main.command("search")

@@ -21,9 +21,14 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import json
+import multiprocessing
 import os
+import queue
 import shutil
+import signal
+import threading
 import time
+import traceback
 import zlib
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -32,12 +37,15 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from whoosh import columns, fields, index as whoosh_index
+from whoosh.index import TOC, clean_files
+from whoosh.codec.whoosh3 import W3Codec
+from whoosh.writing import SegmentWriter
 
 from . import analysis, validate
-from .model import FACETS, Practice, Problem, criterion_values, period_bucket, sort_key
+from .model import FACETS, Mark, Practice, Problem, criterion_values, period_bucket, sort_key
 from .vocab import LABEL_LANGUAGES, Vocabularies
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 """Bump when the documents or fields change: every index is then rebuilt."""
 KEEP_SECONDS = 60.0
 """A superseded generation stays this long for readers that were opening it."""
@@ -79,16 +87,16 @@ def make_schema(vocabs: Vocabularies) -> fields.Schema:
         id=fields.ID(stored=True, unique=True),
         doc=fields.STORED(),
         path=fields.STORED(),
-        title=fields.TEXT(analyzer=analysis.folding(), field_boost=3.0),
-        plain=fields.TEXT(analyzer=analysis.folding()),
-        spell=fields.TEXT(analyzer=analysis.lowercase(), phrase=False),
+        title=analysis.text_field(analysis.folding(), field_boost=3.0),
+        plain=analysis.text_field(analysis.folding()),
+        spell=analysis.text_field(analysis.lowercase(), phrase=False),
         # Sorting keys: columns only (nothing searches them, so nothing is indexed).
         start=fields.COLUMN(columns.NumericColumn("i", default=0)),
         added=fields.COLUMN(columns.NumericColumn("i", default=0)),
         budget=fields.COLUMN(columns.NumericColumn("q", default=0)),
     )
     for lang, algorithm in stemmed_languages(vocabs).items():
-        schema.add(f"text_{lang}", fields.TEXT(analyzer=analysis.stemming(algorithm)))
+        schema.add(f"text_{lang}", analysis.text_field(analysis.stemming(algorithm)))
     for name in FACETS:
         schema.add(f"f_{name}", fields.KEYWORD(lowercase=False, scorable=False))
     for lang in LABEL_LANGUAGES:
@@ -152,6 +160,18 @@ def facet_values(practice: Practice, vocabs: Vocabularies) -> dict[str, list[str
         "role": [practice.regional_role.type],
         "period": [period_bucket(practice.period.start)],
     }
+
+
+class Codec(W3Codec):
+    """Whoosh's own file format, without per-block length statistics.
+
+    Whoosh looks up each posting's field length while writing, to let its matchers
+    skip blocks by an upper bound on their scores; labb reads whole posting lists
+    (see matching.py), so the lookups would only slow the build. Without them the
+    bound is still an upper bound (it assumes the shortest field), so even Whoosh's
+    own skipping stays correct."""
+
+    length_stats = False
 
 
 # ---------------------------------------------------------------------------
@@ -230,10 +250,12 @@ def _hash(path: Path) -> str:
 
 
 def build(practices_dir: Path, index_dir: Path, vocabs: Vocabularies, *, rebuild: bool = False,
-          progress: Callable[[int, int], None] | None = None) -> BuildReport:
+          progress: Callable[[int, int], None] | None = None, jobs: int | None = None) -> BuildReport:
     """Validate, then index `practices_dir` into a new generation of `index_dir`.
 
-    Raises BuildFailed (the live index untouched) when any file has an error."""
+    A full build of many files runs in `jobs` processes (default: one per CPU), each
+    validating and writing its own share of the files. Raises BuildFailed (the live
+    index untouched) when any file has an error."""
     started = time.perf_counter()
     with _locked(index_dir):
         live = current_generation(index_dir)
@@ -246,10 +268,7 @@ def build(practices_dir: Path, index_dir: Path, vocabs: Vocabularies, *, rebuild
         hashes = {str(p): _hash(p) for p in files}
         changed = [p for p in files if old_files.get(str(p), {}).get("hash") != hashes[str(p)]]
         removed = [path for path in old_files if path not in hashes]
-        practices, problems = _validated(changed, files, old_files, vocabs)
-        errors = [p for p in problems if p.severity == "error"]
-        if errors:
-            raise BuildFailed(f"{len(errors)} error(s): the index was not changed", problems)
+        parts = _parts(len(changed), jobs) if full else 1
 
         generation = index_dir / f"gen-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}-{time.monotonic_ns() % 10**6}"
         try:
@@ -265,27 +284,14 @@ def build(practices_dir: Path, index_dir: Path, vocabs: Vocabularies, *, rebuild
                     shutil.rmtree(generation, ignore_errors=True)
                     shutil.copytree(live, generation)
                 ix = whoosh_index.open_dir(generation)
-            stemmers = stemmed_languages(vocabs)
-            writer = ix.writer(limitmb=256)
-            try:
-                for path in [*removed, *map(str, changed)]:
-                    old_id = old_files.get(path, {}).get("id")
-                    if old_id:
-                        writer.delete_by_term("id", old_id)
-                total = len(practices)
-                for done, (path, practice) in enumerate(practices, 1):
-                    relative = path.relative_to(practices_dir).as_posix() if path.is_relative_to(practices_dir) else path.name
-                    writer.add_document(**document(practice, vocabs, stemmers, relative))
-                    if progress:
-                        progress(done, total)
-                writer.commit(optimize=full)
-            except BaseException:
-                writer.cancel()
-                raise
+            if parts > 1:
+                ids, problems = _write_in_parallel(ix, changed, practices_dir, vocabs, parts, progress)
+            else:
+                ids, problems = _write(ix, changed, files, removed, old_files, practices_dir, vocabs, progress)
             ix.close()
             new_files = {str(p): {"hash": hashes[str(p)], "id": old_files.get(str(p), {}).get("id")} for p in files}
-            for path, practice in practices:
-                new_files[str(path)]["id"] = practice.id
+            for path, practice_id in ids.items():
+                new_files[path]["id"] = practice_id
             # A new file, never a write into the hard-linked copy of the live manifest.
             (generation / f"{MANIFEST}.new").write_text(json.dumps(
                 {"stamp": current_stamp, "built": date.today().isoformat(), "files": new_files},
@@ -306,27 +312,189 @@ def build(practices_dir: Path, index_dir: Path, vocabs: Vocabularies, *, rebuild
     )
 
 
-def _validated(changed: list[Path], files: list[Path], old_files: dict[str, dict],
-               vocabs: Vocabularies) -> tuple[list[tuple[Path, Practice]], list[Problem]]:
-    """Check the changed files, and every id against the unchanged ones."""
-    problems: list[Problem] = []
-    practices: list[tuple[Path, Practice]] = []
-    changed_set = {str(p) for p in changed}
+PART_MIN = 500
+"""A full build runs in several processes only when each gets at least this many files."""
+
+
+def _parts(count: int, jobs: int | None) -> int:
+    """How many processes a full build of `count` files uses."""
+    if jobs is None:
+        jobs = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return max(1, min(jobs, count // PART_MIN))
+
+
+def _check(problems: list[Problem]) -> None:
+    errors = [p for p in problems if p.severity == "error"]
+    if errors:
+        raise BuildFailed(f"{len(errors)} error(s): the index was not changed", sorted(problems))
+
+
+def _write(ix, changed: list[Path], files: list[Path], removed: list[str], old_files: dict[str, dict],
+           practices_dir: Path, vocabs: Vocabularies,
+           progress: Callable[[int, int], None] | None) -> tuple[dict[str, str], list[Problem]]:
+    """Validate the changed files and write them, in this process, as one commit."""
     present = {str(f) for f in files}
+    changed_set = {str(p) for p in changed}
     taken = {info["id"]: path for path, info in old_files.items()
              if path not in changed_set and path in present and info.get("id")}
-    for path in changed:
+    practices, problems = _validated(changed, taken, vocabs)
+    _check(problems)
+    writer = ix.writer(limitmb=256, codec=Codec())
+    try:
+        for path in [*removed, *changed_set]:
+            old_id = old_files.get(path, {}).get("id")
+            if old_id:
+                writer.delete_by_term("id", old_id)
+        _add(writer, practices, practices_dir, vocabs, progress)
+        writer.commit(optimize=not old_files)
+    except BaseException:
+        writer.cancel()
+        raise
+    return {str(path): practice.id for path, practice, _ in practices}, sorted(problems)
+
+
+def _add(writer, practices: list[Valid], practices_dir: Path, vocabs: Vocabularies,
+         progress: Callable[[int, int], None] | None) -> None:
+    stemmers = stemmed_languages(vocabs)
+    for done, (path, practice, _) in enumerate(practices, 1):
+        relative = path.relative_to(practices_dir).as_posix() if path.is_relative_to(practices_dir) else path.name
+        writer.add_document(**document(practice, vocabs, stemmers, relative))
+        if progress:
+            progress(done, len(practices))
+
+
+Valid = tuple[Path, Practice, Mark]
+"""A valid practice: its file, the practice, and where its id is in the file."""
+
+
+def _validated(paths: list[Path], taken: dict[str, str], vocabs: Vocabularies) -> tuple[list[Valid], list[Problem]]:
+    """Check `paths`, and every id against those already `taken` (id -> file; updated)."""
+    problems: list[Problem] = []
+    practices: list[Valid] = []
+    for path in paths:
         checked = validate.check_file(path, vocabs)
         problems += checked.problems
         if checked.practice is None:
             continue
+        where = checked.document.where(("id",))
         other = taken.get(checked.practice.id)
         if other is not None:
-            problems.append(Problem.error(str(path), checked.document.where(("id",)), "duplicate-id", ("id",),
-                                          f"the id `{checked.practice.id}` is already used by {other}",
-                                          "each practice needs its own id; rename one of them"))
+            problems.append(_duplicate(path, where, checked.practice.id, other))
             continue
         taken[checked.practice.id] = str(path)
-        practices.append((path, checked.practice))
-    problems.sort()
+        practices.append((path, checked.practice, where))
     return practices, problems
+
+
+def _duplicate(path: Path | str, where: Mark, practice_id: str, other: str) -> Problem:
+    return Problem.error(str(path), where, "duplicate-id", ("id",), f"the id `{practice_id}` is already used by {other}",
+                         "each practice needs its own id; rename one of them")
+
+
+# ---------------------------------------------------------------------------
+# A full build in several processes
+#
+# Each process validates a contiguous share of the files and writes them as one
+# Whoosh segment of the new generation (as whoosh.multiproc's sub-writers do);
+# this process then checks ids across the shares and lists the segments in the
+# generation's table of contents. The segments are not merged: a search reads
+# them as one index.
+
+
+@dataclass
+class _Part:
+    ids: list[tuple[str, str, Mark]]  # (file, practice id, where the id is)
+    problems: list[Problem]
+    segment: object | None  # None when the share had errors or no practice
+
+
+def _write_part(generation: Path, paths: list[Path], practices_dir: Path, vocabs: Vocabularies,
+                messages, number: int) -> None:
+    """In a child process: validate and write one share; report on `messages`."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides what Ctrl-C stops
+    try:
+        practices, problems = _validated(paths, {}, vocabs)
+        ids = [(str(path), practice.id, where) for path, practice, where in practices]
+        segment = None
+        if practices and not any(p.severity == "error" for p in problems):
+            ix = whoosh_index.open_dir(generation)
+            writer = SegmentWriter(ix, _lk=False, limitmb=256, codec=Codec())
+
+            def progress(done: int, total: int) -> None:
+                if done % PROGRESS_EVERY == 0 or done == total:
+                    messages.put(("progress", number, done))
+
+            _add(writer, practices, practices_dir, vocabs, progress)
+            # Not writer._finish(): it would delete the temporary folder the
+            # processes share (the parent removes it once all have finished).
+            segment = writer._finalize_segment()
+        messages.put(("done", number, _Part(ids, problems, segment)))
+    except BaseException:  # noqa: BLE001 - reported to the parent, which fails the build
+        messages.put(("failed", number, traceback.format_exc()))
+
+
+PROGRESS_EVERY = 50
+
+
+def _context():
+    """fork is the quickest start and safe in a single-threaded process (the command
+    line); a process with threads (a server, a test) starts its children afresh."""
+    return multiprocessing.get_context("fork" if threading.active_count() == 1 else "forkserver")
+
+
+def _write_in_parallel(ix, paths: list[Path], practices_dir: Path, vocabs: Vocabularies, parts: int,
+                       progress: Callable[[int, int], None] | None) -> tuple[dict[str, str], list[Problem]]:
+    """Write `paths` into the empty index `ix` in `parts` processes, one segment each."""
+    context = _context()
+    messages = context.Queue()
+    size = -(-len(paths) // parts)
+    shares = [paths[i:i + size] for i in range(0, len(paths), size)]
+    children = [context.Process(target=_write_part, daemon=True,
+                                args=(Path(ix.storage.folder), share, practices_dir, vocabs, messages, number))
+                for number, share in enumerate(shares)]
+    results: dict[int, _Part] = {}
+    done = [0] * len(shares)
+    try:
+        for child in children:
+            child.start()
+        while len(results) < len(children):
+            try:
+                kind, number, payload = messages.get(timeout=1)
+            except queue.Empty:
+                stopped = [c for n, c in enumerate(children) if n not in results and c.exitcode not in (None, 0)]
+                if stopped:
+                    raise RuntimeError(f"an indexing process stopped unexpectedly (exit code {stopped[0].exitcode})")
+                continue
+            if kind == "progress":
+                done[number] = payload
+                if progress:
+                    progress(sum(done), len(paths))
+            elif kind == "done":
+                results[number] = payload
+            else:
+                raise RuntimeError(f"an indexing process failed:\n{payload}")
+        for child in children:
+            child.join()
+    finally:
+        for child in children:
+            if child.is_alive():
+                child.terminate()
+                child.join()
+    problems: list[Problem] = []
+    taken: dict[str, str] = {}
+    ids: dict[str, str] = {}
+    shutil.rmtree(Path(ix.storage.folder) / f"{ix.indexname}.tmp", ignore_errors=True)
+    for number in range(len(children)):  # in file order, so the first file keeps an id
+        part = results[number]
+        problems += part.problems
+        for path, practice_id, where in part.ids:
+            if practice_id in taken:
+                problems.append(_duplicate(path, where, practice_id, taken[practice_id]))
+            else:
+                taken[practice_id], ids[path] = path, practice_id
+    _check(problems)
+    segments = [results[n].segment for n in range(len(children)) if results[n].segment is not None]
+    generation = ix.latest_generation() + 1
+    TOC(ix.schema, segments, generation).write(ix.storage, ix.indexname)
+    clean_files(ix.storage, ix.indexname, generation, segments)
+    return ids, sorted(problems)
