@@ -405,3 +405,119 @@ def test_stemming_from_many_threads_gives_the_stems_of_one(vocabs):
     with ThreadPoolExecutor(max_workers=4) as pool:
         found = list(pool.map(lambda w: analysis._stemmer(algorithm).stemWord(w), words * 4))
     assert found == expected * 4
+
+
+# -- a full build in several processes --------------------------------------------------
+
+
+@pytest.fixture
+def shipped(tmp_path) -> Path:
+    """A copy of the shipped practices (67 real files in 22 country folders)."""
+    import shutil
+
+    from .conftest import REPO
+
+    return Path(shutil.copytree(REPO / "practices", tmp_path / "practices"))
+
+
+def _answers(index_dir: Path, vocabs) -> list[dict]:
+    s = search.Searcher(index_dir, vocabs)
+    queries = [Query(), Query(text="integration"), Query(text="lavoro OR trabajo", sort="title", lang="es"),
+               Query(text='"language courses"'), Query(text="Pudasjarvi"), Query(text="integracion", sort="newest"),
+               Query(filters={"dimension": frozenset({"labour-market"})}, sort="budget"),
+               Query(text="women", filters={"country": frozenset({"IT", "ES"}), "criterion": frozenset({"innovation"})}),
+               Query(text="mentorin"), Query(per_page=100, page=1)]
+    try:
+        answers = [s.search(q).as_dict() for q in queries]
+        answers.append([(h.id, round(h.score, 6)) for h in s.similar("it-studio-in-puglia-insieme", limit=5)])
+        return answers
+    finally:
+        s.close()
+
+
+@pytest.mark.parametrize("start", ["fork", "forkserver"])
+def test_parallel_build_answers_exactly_as_a_serial_one(shipped, tmp_path, vocabs, monkeypatch, start):
+    import multiprocessing
+
+    monkeypatch.setattr(index, "PART_MIN", 10)
+    monkeypatch.setattr(index, "_context", lambda: multiprocessing.get_context(start))
+    serial = index.build(shipped, tmp_path / "serial", vocabs, jobs=1)
+    parallel = index.build(shipped, tmp_path / "parallel", vocabs, jobs=3)
+    assert serial.added == parallel.added == 67
+    segments = list(index.current_generation(tmp_path / "parallel").glob("*.seg"))
+    assert len(segments) == 3
+    assert _answers(tmp_path / "serial", vocabs) == _answers(tmp_path / "parallel", vocabs)
+    assert not (index.current_generation(tmp_path / "parallel") / "MAIN.tmp").exists()
+    # and an update on top of the parallel build works as on any other
+    path = next(shipped.rglob("it-studio-in-puglia-insieme.yaml"))
+    path.write_text(path.read_text(encoding="utf-8").replace("Puglia", "Apulia", 1), encoding="utf-8")
+    report = index.build(shipped, tmp_path / "parallel", vocabs, jobs=3)
+    assert (report.full, report.updated, report.unchanged) == (False, 1, 66)
+    assert search.Searcher(tmp_path / "parallel", vocabs).search(Query()).total == 67
+
+
+def test_parallel_build_reports_problems_from_every_share_and_changes_nothing(shipped, tmp_path, vocabs, monkeypatch):
+    monkeypatch.setattr(index, "PART_MIN", 10)
+    index_dir = tmp_path / "index"
+    index.build(shipped, index_dir, vocabs, jobs=1)
+    before = _tree_hash(index_dir)
+    files = sorted(shipped.rglob("*.yaml"))
+    first, second = files[0], files[1]
+    # an unknown dimension in the first share; a copy of the first file, sorted last, in the last share
+    second.write_text(second.read_text(encoding="utf-8").replace("dimensions: [", "dimensions: [no-such-area, ", 1),
+                      encoding="utf-8")
+    (shipped / "zz").mkdir()
+    last = shipped / "zz" / first.name
+    last.write_bytes(first.read_bytes())
+    with pytest.raises(index.BuildFailed) as failed:
+        index.build(shipped, index_dir, vocabs, rebuild=True, jobs=3)
+    codes = sorted((str(Path(p.path).relative_to(shipped)), p.code) for p in failed.value.problems
+                   if p.severity == "error")
+    assert codes == sorted([(f"{second.parent.name}/{second.name}", "unknown-term"), (f"zz/{first.name}", "duplicate-id")])
+    duplicate = next(p for p in failed.value.problems if p.code == "duplicate-id")
+    assert str(first) in duplicate.message and (duplicate.line, duplicate.column) == (2, 5)
+    assert _tree_hash(index_dir) == before
+    assert [p.name for p in index_dir.glob("gen-*")] == [index.current_generation(index_dir).name]
+
+
+def test_parallel_build_whose_process_dies_changes_nothing(shipped, tmp_path, vocabs, monkeypatch):
+    import multiprocessing
+    import os
+
+    monkeypatch.setattr(index, "PART_MIN", 10)
+    index_dir = tmp_path / "index"
+    index.build(shipped, index_dir, vocabs, jobs=1)
+    before = _tree_hash(index_dir)
+    victim = sorted(shipped.rglob("*.yaml"))[-1]
+    check_file = index.validate.check_file
+
+    def dies_on_victim(path, *args, **kwargs):
+        if path == victim:
+            os._exit(3)  # as if killed: no exception, no message to the parent
+        return check_file(path, *args, **kwargs)
+
+    monkeypatch.setattr(index.validate, "check_file", dies_on_victim)
+    monkeypatch.setattr(index, "_context", lambda: multiprocessing.get_context("fork"))  # children see the patch
+    with pytest.raises(RuntimeError, match="exit code 3"):
+        index.build(shipped, index_dir, vocabs, rebuild=True, jobs=2)
+    assert _tree_hash(index_dir) == before
+    assert [p.name for p in index_dir.glob("gen-*")] == [index.current_generation(index_dir).name]
+
+
+_WORDS = st.sampled_from(["Pudasjärvi", "ΕΝΤΑΞΗ", "the", "and", "och", "di", "maahanmuuttajien", "kvinnorna",
+                          "integración", "l'intégration", "O’Brien", "ab", "x", "Straße", "ﬁnance", "42"])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(_WORDS, st.text(max_size=8)), max_size=30), st.sampled_from([" ", "\n", ", ", " - "]))
+def test_the_fast_indexing_path_gives_exactly_whooshs_postings(words, separator):
+    from whoosh import formats
+
+    from labb import analysis
+
+    text = separator.join(words)
+    for analyzer in (analysis.folding(), analysis.stemming("finnish"), analysis.stemming("greek"),
+                     analysis.lowercase()):
+        for fast, whoosh_own in ((analysis.WordPositions(field_boost=3.0), formats.Positions(field_boost=3.0)),
+                                 (analysis.WordFrequency(), formats.Frequency())):
+            assert list(fast.word_values(text, analyzer)) == list(whoosh_own.word_values(text, analyzer))
