@@ -6,7 +6,7 @@ For each size, one synthetic corpus (bench/corpus.py, fixed seed) is generated a
 both engines index it and answer the same deterministic query mix:
 
 - build_s: a full build from the YAML files. labb: `index.build(rebuild=True)`,
-  which reads, validates (labb's own YAML loader with positions, the model, the
+  in one process per CPU unless `--jobs N` says otherwise, each of which reads, validates (labb's own YAML loader with positions, the model, the
   vocabularies) and indexes every file. fts5: parse every file (yaml.CSafeLoader,
   then `Practice.model_validate`, no position tracking or vocabulary checks) plus
   create tables, insert and commit.
@@ -227,7 +227,7 @@ def folder_mb(path: Path) -> float:
     return sum(f.stat().st_size for f in path.rglob("*") if f.is_file()) / 2**20
 
 
-def run_size(size: int, work: Path, n_queries: int) -> list[dict]:
+def run_size(size: int, work: Path, n_queries: int, jobs: int | None = None) -> list[dict]:
     vocabs = vocab.default()
     practices_dir, index_dir, db = work / "practices", work / "index", work / "fts.sqlite"
     shutil.rmtree(work, ignore_errors=True)
@@ -240,13 +240,13 @@ def run_size(size: int, work: Path, n_queries: int) -> list[dict]:
     mix = query_mix(n_queries, {f: sorted(v) for f, v in values.items()})
     extra = {"queries": len(mix), "generate_s": round(generate_s, 2)}
 
-    build_s, _ = timed(index.build, practices_dir, index_dir, vocabs, rebuild=True)
+    build_s, _ = timed(index.build, practices_dir, index_dir, vocabs, rebuild=True, jobs=jobs)
     index_mb = folder_mb(index.current_generation(index_dir))
     searcher = Searcher(index_dir, vocabs)
     med, p95, labb_answers = latency(lambda t, f: searcher.search(Query(text=t, filters=f)), mix)
     searcher.close()
     labb = {"engine": "labb", "size": size, "build_s": build_s, "index_mb": index_mb,
-            "search_median_ms": med, "search_p95_ms": p95, **extra}
+            "search_median_ms": med, "search_p95_ms": p95, "build_jobs": jobs or os.cpu_count(), **extra}
     print(f"  labb: built in {build_s:.1f} s, searched", flush=True)
 
     fts = Fts(db, vocabs)
@@ -290,6 +290,7 @@ def main() -> None:
     parser.add_argument("--json", type=Path)
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--workdir", type=Path)
+    parser.add_argument("--jobs", type=int, help="processes for labb's full build (default: one per CPU)")
     args = parser.parse_args()
     sqlite3.connect(":memory:").execute("CREATE VIRTUAL TABLE t USING fts5(x)")  # fails without FTS5
     info = machine()
@@ -299,7 +300,7 @@ def main() -> None:
     try:
         for size in (int(s) for s in args.sizes.split(",")):
             print(f"size {size}:", flush=True)
-            rows += run_size(size, root / f"size-{size}", args.queries)
+            rows += run_size(size, root / f"size-{size}", args.queries, args.jobs)
     finally:
         if args.workdir is None:
             shutil.rmtree(root, ignore_errors=True)
