@@ -31,6 +31,7 @@ from .model import Loc, Mark, Problem
 MAX_BYTES = 256 * 1024
 """A practice is a few pages of text; anything larger is a mistake or an attack."""
 
+_STR = "tag:yaml.org,2002:str"
 _STANDARD_TAGS = {
     f"tag:yaml.org,2002:{name}"
     for name in ("str", "int", "float", "bool", "null", "timestamp", "map", "seq")
@@ -103,8 +104,9 @@ class Document:
 
     path: Path
     data: Any
-    values: dict[Loc, Mark] = field(default_factory=dict)
-    keys: dict[Loc, Mark] = field(default_factory=dict)
+    values: dict[Loc, yaml.Mark] = field(default_factory=dict)
+    keys: dict[Loc, yaml.Mark] = field(default_factory=dict)
+    """PyYAML's (0-based) marks, turned into Marks only when asked for, by `where`."""
     block_scalars: set[Loc] = field(default_factory=set)
     """Values written as `|` or `>` blocks: their text starts on the next line."""
 
@@ -113,11 +115,11 @@ class Document:
         table = self.keys if key else self.values
         while loc:
             if loc in table:
-                return table[loc]
+                return _mark(table[loc])
             if loc in self.values:
-                return self.values[loc]
+                return _mark(self.values[loc])
             loc = loc[:-1]
-        return self.values.get((), Mark(1, 1))
+        return _mark(self.values[()]) if () in self.values else Mark(1, 1)
 
 
 def _mark(m: yaml.Mark) -> Mark:
@@ -146,7 +148,7 @@ class _Builder:
         )
 
     def build(self, node: Node, loc: Loc) -> Any:
-        self.doc.values[loc] = _mark(node.start_mark)
+        self.doc.values[loc] = node.start_mark
         if node.tag not in _STANDARD_TAGS:
             self.problem(
                 _mark(node.start_mark), "yaml-tag", loc,
@@ -163,6 +165,8 @@ class _Builder:
     def _scalar(self, node: ScalarNode, loc: Loc) -> Any:
         if node.style in ("|", ">"):
             self.doc.block_scalars.add(loc)
+        if node.tag == _STR:
+            return node.value  # as the constructor would, without its bookkeeping
         try:
             return self.loader.construct_object(node, deep=True)
         except (ConstructorError, ValueError, OverflowError) as exc:
@@ -188,14 +192,14 @@ class _Builder:
             key = key_node.value
             child = loc + (key,)
             if key in result:
-                first = self.doc.keys[child]
+                first = _mark(self.doc.keys[child])
                 self.problem(
                     _mark(key_node.start_mark), "duplicate-key", child,
                     f"`{key}` appears twice in the same mapping (first at line {first.line})",
                     "keep one of the two and merge their contents",
                 )
                 continue
-            self.doc.keys[child] = _mark(key_node.start_mark)
+            self.doc.keys[child] = key_node.start_mark
             result[key] = self.build(value_node, child)
         return result
 
