@@ -13,7 +13,9 @@ from __future__ import annotations
 import re
 import threading
 import unicodedata
+from collections import Counter, defaultdict
 from functools import lru_cache, partial
+from itertools import repeat
 
 import snowballstemmer
 from whoosh import fields, formats
@@ -119,16 +121,25 @@ class Words(Tokenizer):
         """term -> positions, exactly as `__call__(value, positions=True)` numbers them,
         without a token object per word (the fast path when indexing)."""
         terms = _terms(self.form, self.minsize)
-        found: dict[str, list[int]] = {}
-        pos = None
-        for i, word in enumerate(_WORD.findall(value)):
-            term = terms.get(word, _UNSEEN)
-            if term is _UNSEEN:
-                term = terms.remember(word)
-            if term is not None:
-                pos = i if pos is None else pos + 1
-                found.setdefault(term, []).append(pos)
-        return found
+        words = _WORD.findall(value)
+        found = list(map(terms.get, words, repeat(_UNSEEN)))
+        if _UNSEEN in found:
+            found = [terms.remember(w) if t is _UNSEEN else t for w, t in zip(words, found)]
+        first = next((i for i, t in enumerate(found) if t is not None), None)
+        positions: dict[str, list[int]] = defaultdict(list)
+        if first is not None:  # kept words count on from the first kept one
+            for pos, term in enumerate([t for t in found[first:] if t is not None], first):
+                positions[term].append(pos)
+        return positions
+
+    def counts(self, value: str) -> Counter:
+        """term -> how many times it occurs (the fast path for frequency-only fields)."""
+        terms = _terms(self.form, self.minsize)
+        words = _WORD.findall(value)
+        found = list(map(terms.get, words, repeat(_UNSEEN)))
+        if _UNSEEN in found:
+            found = [terms.remember(w) if t is _UNSEEN else t for w, t in zip(words, found)]
+        return Counter([t for t in found if t is not None])
 
 
 class WordPositions(formats.Positions):
@@ -151,8 +162,8 @@ class WordFrequency(formats.Frequency):
             yield from super().word_values(value, analyzer, **kwargs)
             return
         boost = self.field_boost
-        for term, poslist in analyzer.positions(value).items():
-            yield term, len(poslist), len(poslist) * boost, pack_uint(len(poslist))
+        for term, count in analyzer.counts(value).items():
+            yield term, count, count * boost, pack_uint(count)
 
 
 _WORD = re.compile(TOKEN)
