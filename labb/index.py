@@ -141,8 +141,12 @@ def document(practice: Practice, vocabs: Vocabularies, stemmers: dict[str, str],
     values = facet_values(practice, vocabs)
     for name in FACETS:
         doc[f"f_{name}"] = " ".join(values[name])
+    keys: dict[str, bytes] = {}  # most languages fall back to the same title
     for lang in LABEL_LANGUAGES:
-        doc[f"sort_{lang}"] = sort_key(practice.text("title", lang)[1]).encode("utf-8")
+        title = practice.text("title", lang)[1]
+        if title not in keys:
+            keys[title] = sort_key(title).encode("utf-8")
+        doc[f"sort_{lang}"] = keys[title]
     return doc
 
 
