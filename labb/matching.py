@@ -4,9 +4,11 @@ Whoosh walks and scores every matching posting in Python on every query. Here
 each term's postings are read once per generation, with the scores Whoosh's own
 weighting gives them (BM25F), and kept as arrays; a query is then a few set
 operations on roaring bitmaps and additions of numpy score vectors. The scores are
-Whoosh's: a union or an intersection scores the sum of its parts, as Whoosh's
-matchers do. Query kinds with their own matching rules (phrases, prefixes,
-wildcards, fuzzy terms) are handed to Whoosh itself.
+Whoosh's: a union or an intersection scores the sum of its parts that match, as
+Whoosh's matchers do, and a phrase the sum of its words' scores where they stand
+next to each other (their positions are read once per generation too). Other
+query kinds with their own matching rules (prefixes, wildcards, fuzzy terms) are
+handed to Whoosh itself.
 """
 
 from __future__ import annotations
@@ -14,11 +16,12 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Iterator
 
 import numpy as np
 from pyroaring import BitMap
 from whoosh import query as wq
+from whoosh.scoring import BM25FScorer
 
 TERM_CACHE = 50_000
 """Terms whose postings stay in memory per generation (least recently used go first)."""
@@ -51,8 +54,9 @@ class Evaluator:
         self.live = live
         self.size = size
         self.lock = lock
-        self._terms: OrderedDict[tuple, tuple[np.ndarray, np.ndarray]] = OrderedDict()
+        self._terms: OrderedDict[tuple, Any] = OrderedDict()
         self._cache_lock = threading.Lock()
+        self._lengths_cache: dict[tuple, np.ndarray] = {}
 
     def evaluate(self, node: Any) -> Matched:
         ids, scores = self._node(node)
@@ -60,6 +64,13 @@ class Evaluator:
 
     def _zeros(self) -> np.ndarray:
         return np.zeros(self.size, dtype=np.float64)
+
+    def _only(self, ids: BitMap, scores: np.ndarray) -> np.ndarray:
+        """`scores` where `ids` are, zero elsewhere (a part that does not match adds nothing)."""
+        kept = self._zeros()
+        docs = np.fromiter(ids, dtype=np.int64, count=len(ids))
+        kept[docs] = scores[docs]
+        return kept
 
     def _node(self, node: Any) -> tuple[BitMap, np.ndarray]:
         if isinstance(node, wq.Term):
@@ -79,14 +90,18 @@ class Evaluator:
             ids = parts[0][0].copy()
             for other, _ in parts[1:]:
                 ids = ids | other if isinstance(node, wq.Or) else ids & other
-            return ids, sum((scores for _, scores in parts), self._zeros()) * node.boost
+            scores = sum((scores for _, scores in parts), self._zeros()) * node.boost
+            return ids, scores if isinstance(node, wq.Or) else self._only(ids, scores)
         if type(node) is wq.AndNot:
             ids, scores = self._node(node.a)
             excluded, _ = self._node(node.b)
-            return ids - excluded, scores
+            return ids - excluded, self._only(ids - excluded, scores)
+        if type(node) is wq.Phrase and node.slop == 1 and node.words:
+            return self._phrase(node)
         if type(node) is wq.Not:
             ids, _ = self._node(node.query)
-            return self.live - ids, self._zeros()
+            ids = self.live - ids
+            return ids, self._only(ids, np.ones(self.size))  # Whoosh's inverse matcher weighs 1
         if node is wq.NullQuery:
             return BitMap(), self._zeros()
         return self._by_whoosh(node)
@@ -98,15 +113,95 @@ class Evaluator:
             if cached is not None:
                 self._terms.move_to_end(key)
                 return cached
-        docs: list[int] = []
-        values: list[float] = []
+        docs: list[np.ndarray] = []
+        values: list[np.ndarray] = []
         with self.lock:
-            matcher = term.matcher(self.searcher)
+            for matcher, offset, searcher in self._leaves(wq.Term(term.fieldname, term.text)):
+                ids, scores = self._scored(matcher, searcher, term.fieldname)
+                docs.append(ids + offset)
+                values.append(scores * term.boost)
+        found = (np.concatenate(docs) if docs else np.zeros(0, dtype=np.int64),
+                 np.concatenate(values) if values else np.zeros(0, dtype=np.float64))
+        with self._cache_lock:
+            self._terms[key] = found
+            if len(self._terms) > TERM_CACHE:
+                self._terms.popitem(last=False)
+        return found
+
+    def _scored(self, matcher: Any, searcher: Any, fieldname: str) -> tuple[np.ndarray, np.ndarray]:
+        """One segment's postings of a term: document numbers and Whoosh's scores.
+        BM25F (the default weighting) is computed for all postings at once, with
+        the scorer's own statistics and the same arithmetic as whoosh.scoring.bm25."""
+        scorer = getattr(matcher, "scorer", None)
+        ids: list[int] = []
+        weights: list[float] = []
+        if type(scorer) is not BM25FScorer:
             while matcher.is_active():
-                docs.append(matcher.id())
-                values.append(matcher.score())
+                ids.append(matcher.id())
+                weights.append(matcher.score())
                 matcher.next()
-        found = (np.asarray(docs, dtype=np.int64), np.asarray(values, dtype=np.float64))
+            return np.asarray(ids, dtype=np.int64), np.asarray(weights, dtype=np.float64)
+        while matcher.is_active():
+            ids.append(matcher.id())
+            weights.append(matcher.weight())
+            matcher.next()
+        docs = np.asarray(ids, dtype=np.int64)
+        tf = np.asarray(weights, dtype=np.float64)
+        fl = self._lengths(searcher, fieldname)[docs]
+        k1, b = scorer.K1, scorer.B
+        return docs, scorer.idf * ((tf * (k1 + 1)) / (tf + k1 * ((1 - b) + b * fl / scorer.avgfl)))
+
+    def _lengths(self, searcher: Any, fieldname: str) -> np.ndarray:
+        """Every document's length of `fieldname` in one segment, as the scorer reads it."""
+        key = ("lengths", id(searcher.reader()), fieldname)
+        cached = self._lengths_cache.get(key)
+        if cached is None:
+            reader = searcher.reader()
+            cached = np.asarray([reader.doc_field_length(d, fieldname, 1) for d in range(reader.doc_count_all())],
+                                dtype=np.float64)
+            self._lengths_cache[key] = cached
+        return cached
+
+    def _leaves(self, term: Any) -> Iterator[tuple[Any, int, Any]]:
+        """A matcher for `term` in each segment that has it, and the segment's first
+        document number. (Segment by segment, each posting costs less than through
+        Whoosh's multi-segment matcher; the scores are the same, from the index's
+        global statistics.)"""
+        for searcher, offset in self.searcher.leaf_searchers():
+            matcher = term.matcher(searcher)
+            if matcher.is_active():
+                yield matcher, offset, searcher
+
+    def _phrase(self, node: Any) -> tuple[BitMap, np.ndarray]:
+        """The documents where the phrase's words stand one after the other (as
+        Whoosh's Phrase with slop 1 finds them), scored by the sum of their words."""
+        terms = [wq.Term(node.fieldname, word) for word in node.words]
+        postings = [self._postings(term) for term in terms]
+        ids = BitMap(postings[0][0].tolist())
+        for docs, _ in postings[1:]:
+            ids &= BitMap(docs.tolist())
+        if ids:
+            positions = [self._positions(term) for term in terms]
+            ids = BitMap(doc for doc in ids if _adjacent([p[doc] for p in positions]))
+        scores = self._zeros()
+        for docs, values in postings:
+            scores[docs] += values
+        return ids, self._only(ids, scores) * node.boost
+
+    def _positions(self, term: Any) -> dict[int, tuple[int, ...]]:
+        """Document number -> the positions of `term` in it."""
+        key = ("positions", term.fieldname, term.text)
+        with self._cache_lock:
+            cached = self._terms.get(key)
+            if cached is not None:
+                self._terms.move_to_end(key)
+                return cached
+        found: dict[int, tuple[int, ...]] = {}
+        with self.lock:
+            for matcher, offset, _ in self._leaves(term):
+                while matcher.is_active():
+                    found[matcher.id() + offset] = tuple(matcher.value_as("positions"))
+                    matcher.next()
         with self._cache_lock:
             self._terms[key] = found
             if len(self._terms) > TERM_CACHE:
@@ -122,3 +217,13 @@ class Evaluator:
             docs = np.asarray([d for d, _ in pairs], dtype=np.int64)
             scores[docs] = [s for _, s in pairs]
         return BitMap(d for d, _ in pairs), scores
+
+
+def _adjacent(positions: list[tuple[int, ...]]) -> bool:
+    """Whether some position p has the first word at p, the second at p + 1, and so on."""
+    starts = set(positions[0])
+    for offset, later in enumerate(positions[1:], 1):
+        starts &= {p - offset for p in later}
+        if not starts:
+            return False
+    return True
