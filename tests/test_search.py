@@ -521,3 +521,61 @@ def test_the_fast_indexing_path_gives_exactly_whooshs_postings(words, separator)
         for fast, whoosh_own in ((analysis.WordPositions(field_boost=3.0), formats.Positions(field_boost=3.0)),
                                  (analysis.WordFrequency(), formats.Frequency())):
             assert list(fast.word_values(text, analyzer)) == list(whoosh_own.word_values(text, analyzer))
+
+
+# -- the fast evaluator scores as Whoosh does ----------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def shipped_searcher(tmp_path_factory, vocabs):
+    from .conftest import REPO
+
+    index_dir = tmp_path_factory.mktemp("shipped") / "index"
+    index.build(REPO / "practices", index_dir, vocabs, jobs=1)
+    s = search.Searcher(index_dir, vocabs)
+    yield s
+    s.close()
+
+
+_QUERY_WORDS = st.sampled_from(["integration", "language", "courses", "women", "labour", "market", "migrants",
+                                "refugees", "health", "school", "lavoro", "integración", "kotoutuminen", "region",
+                                "the", "mentoring", "young", "employment", "housing", "local"])
+_ATOMS = st.one_of(_QUERY_WORDS, st.lists(_QUERY_WORDS, min_size=2, max_size=3).map(lambda ws: '"' + " ".join(ws) + '"'))
+_QUERIES = st.recursive(_ATOMS, lambda inner: st.tuples(inner, st.sampled_from([" ", " OR ", " AND ", " NOT "]), inner)
+                        .map(lambda t: f"({t[0]}{t[1]}{t[2]})"), max_leaves=5)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(_QUERIES)
+def test_the_evaluator_matches_and_scores_as_whoosh(shipped_searcher, text):
+    parsed, _ = shipped_searcher._text_query(text, [])
+    gen = shipped_searcher._current()
+    ours = gen.evaluator.evaluate(parsed)
+    theirs = {hit.docnum: hit.score for hit in gen.searcher.search(parsed, limit=None, terms=False)}
+    assert set(ours.ids) == set(theirs)
+    for docnum, score in theirs.items():
+        assert ours.scores[docnum] == pytest.approx(score, rel=1e-9), (docnum, text)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(_QUERIES, _ATOMS)
+def test_minus_excludes_every_practice_the_word_finds(shipped_searcher, text, excluded):
+    """(Not compared with Whoosh's own search: its AndNot matcher can let through a
+    first document that the excluded part also matches.)"""
+    def found(q: str) -> set[str]:
+        results = shipped_searcher.search(Query(text=q, per_page=100))
+        assert not results.notes  # no any-word fallback: each set is exactly what the words match
+        return {h.id for h in results.hits}
+
+    everything = shipped_searcher.search(Query(text=text, per_page=100))
+    if "NOT" in text or everything.notes or not everything.total:
+        return
+    assert found(f"({text}) -{excluded}") == found(text) - found(excluded)
+
+
+def test_phrases_match_adjacent_words_only(shipped_searcher):
+    together = shipped_searcher.search(Query(text='"language courses"'))
+    apart = shipped_searcher.search(Query(text='"courses language"'))
+    both = shipped_searcher.search(Query(text="language courses"))
+    assert together.total > 0 and together.total < both.total
+    assert {h.id for h in apart.hits} != {h.id for h in together.hits}
