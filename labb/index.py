@@ -14,6 +14,10 @@ Ctrl-C, a full disk) removes its own half-built generation and leaves the live o
 as it was. Readers that open the index during a build see the old or the new
 generation, never a partial one. Old generations are removed once a newer one
 has been live long enough that no reader can still be opening them.
+
+A full build of many files is shared among processes: each validates its share
+and writes it as one Whoosh segment, and the generation lists those segments.
+An update re-indexes only the files whose content changed, in this process.
 """
 
 from __future__ import annotations
