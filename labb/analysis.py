@@ -116,15 +116,19 @@ class Words(Tokenizer):
                 t.endchar = start_char + match.end()
             yield t
 
-
-    def positions(self, value: str) -> dict[str, list[int]]:
-        """term -> positions, exactly as `__call__(value, positions=True)` numbers them,
-        without a token object per word (the fast path when indexing)."""
+    def _terms_of(self, value: str) -> list[str | None]:
+        """The term of each word of `value` in order (None for a dropped word)."""
         terms = _terms(self.form, self.minsize)
         words = _WORD.findall(value)
         found = list(map(terms.get, words, repeat(_UNSEEN)))
         if _UNSEEN in found:
             found = [terms.remember(w) if t is _UNSEEN else t for w, t in zip(words, found)]
+        return found
+
+    def positions(self, value: str) -> dict[str, list[int]]:
+        """term -> positions, exactly as `__call__(value, positions=True)` numbers them,
+        without a token object per word (the fast path when indexing)."""
+        found = self._terms_of(value)
         first = next((i for i, t in enumerate(found) if t is not None), None)
         positions: dict[str, list[int]] = defaultdict(list)
         if first is not None:  # kept words count on from the first kept one
@@ -134,36 +138,33 @@ class Words(Tokenizer):
 
     def counts(self, value: str) -> Counter:
         """term -> how many times it occurs (the fast path for frequency-only fields)."""
-        terms = _terms(self.form, self.minsize)
-        words = _WORD.findall(value)
-        found = list(map(terms.get, words, repeat(_UNSEEN)))
-        if _UNSEEN in found:
-            found = [terms.remember(w) if t is _UNSEEN else t for w, t in zip(words, found)]
-        return Counter([t for t in found if t is not None])
+        return Counter([t for t in self._terms_of(value) if t is not None])
 
 
-class WordPositions(formats.Positions):
-    """Whoosh's positions format, with the `Words` analyser's fast path when indexing."""
+class _FastPath:
+    """Whoosh's `word_values`, through the `Words` analyser's fast path when it indexes
+    a text, and Whoosh's own otherwise."""
 
     def word_values(self, value, analyzer, **kwargs):
-        if not isinstance(analyzer, Words) or not isinstance(value, str):
-            yield from super().word_values(value, analyzer, **kwargs)
-            return
-        boost = self.field_boost
+        if isinstance(analyzer, Words) and isinstance(value, str):
+            return self.fast_values(value, analyzer)
+        return super().word_values(value, analyzer, **kwargs)
+
+
+class WordPositions(_FastPath, formats.Positions):
+    """Whoosh's positions format (term, frequency, weight, encoded positions)."""
+
+    def fast_values(self, value: str, analyzer: Words):
         for term, poslist in analyzer.positions(value).items():
-            yield term, len(poslist), len(poslist) * boost, self.encode(poslist)
+            yield term, len(poslist), len(poslist) * self.field_boost, self.encode(poslist)
 
 
-class WordFrequency(formats.Frequency):
-    """Whoosh's frequency format, with the `Words` analyser's fast path when indexing."""
+class WordFrequency(_FastPath, formats.Frequency):
+    """Whoosh's frequency format (term, frequency, weight, encoded frequency)."""
 
-    def word_values(self, value, analyzer, **kwargs):
-        if not isinstance(analyzer, Words) or not isinstance(value, str):
-            yield from super().word_values(value, analyzer, **kwargs)
-            return
-        boost = self.field_boost
+    def fast_values(self, value: str, analyzer: Words):
         for term, count in analyzer.counts(value).items():
-            yield term, count, count * boost, pack_uint(count)
+            yield term, count, count * self.field_boost, pack_uint(count)
 
 
 _WORD = re.compile(TOKEN)
