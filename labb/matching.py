@@ -16,7 +16,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 import numpy as np
 from pyroaring import BitMap
@@ -106,61 +106,64 @@ class Evaluator:
             return BitMap(), self._zeros()
         return self._by_whoosh(node)
 
-    def _postings(self, term: Any) -> tuple[np.ndarray, np.ndarray]:
-        key = (term.fieldname, term.text, term.boost)
+    def _cached(self, key: tuple, read: Callable[[], Any]) -> Any:
+        """What `read` returns, read once per generation (least recently used go first)."""
         with self._cache_lock:
             cached = self._terms.get(key)
             if cached is not None:
                 self._terms.move_to_end(key)
                 return cached
-        docs: list[np.ndarray] = []
-        values: list[np.ndarray] = []
-        with self.lock:
-            for matcher, offset, searcher in self._leaves(wq.Term(term.fieldname, term.text)):
-                ids, scores = self._scored(matcher, searcher, term.fieldname)
-                docs.append(ids + offset)
-                values.append(scores * term.boost)
-        found = (np.concatenate(docs) if docs else np.zeros(0, dtype=np.int64),
-                 np.concatenate(values) if values else np.zeros(0, dtype=np.float64))
+        found = read()
         with self._cache_lock:
             self._terms[key] = found
             if len(self._terms) > TERM_CACHE:
                 self._terms.popitem(last=False)
         return found
 
-    def _scored(self, matcher: Any, searcher: Any, fieldname: str) -> tuple[np.ndarray, np.ndarray]:
+    def _postings(self, term: Any) -> tuple[np.ndarray, np.ndarray]:
+        """Document numbers of `term` and Whoosh's score in each."""
+        def read() -> tuple[np.ndarray, np.ndarray]:
+            docs: list[np.ndarray] = [np.zeros(0, dtype=np.int64)]
+            values: list[np.ndarray] = [np.zeros(0, dtype=np.float64)]
+            with self.lock:
+                for matcher, offset, searcher in self._leaves(wq.Term(term.fieldname, term.text)):
+                    ids, scores = self._scored(matcher, searcher, offset, term.fieldname)
+                    docs.append(ids + offset)
+                    values.append(scores * term.boost)
+            return np.concatenate(docs), np.concatenate(values)
+
+        return self._cached((term.fieldname, term.text, term.boost), read)
+
+    def _scored(self, matcher: Any, searcher: Any, offset: int, fieldname: str) -> tuple[np.ndarray, np.ndarray]:
         """One segment's postings of a term: document numbers and Whoosh's scores.
         BM25F (the default weighting) is computed for all postings at once, with
         the scorer's own statistics and the same arithmetic as whoosh.scoring.bm25."""
         scorer = getattr(matcher, "scorer", None)
+        bm25f = type(scorer) is BM25FScorer
+        value = matcher.weight if bm25f else matcher.score
         ids: list[int] = []
-        weights: list[float] = []
-        if type(scorer) is not BM25FScorer:
-            while matcher.is_active():
-                ids.append(matcher.id())
-                weights.append(matcher.score())
-                matcher.next()
-            return np.asarray(ids, dtype=np.int64), np.asarray(weights, dtype=np.float64)
+        values: list[float] = []
         while matcher.is_active():
             ids.append(matcher.id())
-            weights.append(matcher.weight())
+            values.append(value())
             matcher.next()
         docs = np.asarray(ids, dtype=np.int64)
-        tf = np.asarray(weights, dtype=np.float64)
-        fl = self._lengths(searcher, fieldname)[docs]
+        found = np.asarray(values, dtype=np.float64)
+        if not bm25f:
+            return docs, found
+        fl = self._lengths(searcher, offset, fieldname)[docs]
         k1, b = scorer.K1, scorer.B
-        return docs, scorer.idf * ((tf * (k1 + 1)) / (tf + k1 * ((1 - b) + b * fl / scorer.avgfl)))
+        return docs, scorer.idf * ((found * (k1 + 1)) / (found + k1 * ((1 - b) + b * fl / scorer.avgfl)))
 
-    def _lengths(self, searcher: Any, fieldname: str) -> np.ndarray:
-        """Every document's length of `fieldname` in one segment, as the scorer reads it."""
-        key = ("lengths", id(searcher.reader()), fieldname)
-        cached = self._lengths_cache.get(key)
-        if cached is None:
+    def _lengths(self, searcher: Any, offset: int, fieldname: str) -> np.ndarray:
+        """Every document's length of `fieldname` in the segment starting at `offset`,
+        as the scorer reads it."""
+        key = (offset, fieldname)
+        if key not in self._lengths_cache:
             reader = searcher.reader()
-            cached = np.asarray([reader.doc_field_length(d, fieldname, 1) for d in range(reader.doc_count_all())],
-                                dtype=np.float64)
-            self._lengths_cache[key] = cached
-        return cached
+            self._lengths_cache[key] = np.asarray(
+                [reader.doc_field_length(d, fieldname, 1) for d in range(reader.doc_count_all())], dtype=np.float64)
+        return self._lengths_cache[key]
 
     def _leaves(self, term: Any) -> Iterator[tuple[Any, int, Any]]:
         """A matcher for `term` in each segment that has it, and the segment's first
@@ -190,23 +193,16 @@ class Evaluator:
 
     def _positions(self, term: Any) -> dict[int, tuple[int, ...]]:
         """Document number -> the positions of `term` in it."""
-        key = ("positions", term.fieldname, term.text)
-        with self._cache_lock:
-            cached = self._terms.get(key)
-            if cached is not None:
-                self._terms.move_to_end(key)
-                return cached
-        found: dict[int, tuple[int, ...]] = {}
-        with self.lock:
-            for matcher, offset, _ in self._leaves(term):
-                while matcher.is_active():
-                    found[matcher.id() + offset] = tuple(matcher.value_as("positions"))
-                    matcher.next()
-        with self._cache_lock:
-            self._terms[key] = found
-            if len(self._terms) > TERM_CACHE:
-                self._terms.popitem(last=False)
-        return found
+        def read() -> dict[int, tuple[int, ...]]:
+            found: dict[int, tuple[int, ...]] = {}
+            with self.lock:
+                for matcher, offset, _ in self._leaves(term):
+                    while matcher.is_active():
+                        found[matcher.id() + offset] = tuple(matcher.value_as("positions"))
+                        matcher.next()
+            return found
+
+        return self._cached(("positions", term.fieldname, term.text), read)
 
     def _by_whoosh(self, node: Any) -> tuple[BitMap, np.ndarray]:
         with self.lock:
