@@ -112,6 +112,18 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 SERVING = re.compile(r"labb serving on (http://[\d.]+:\d+/)")
 
 
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium driven by Playwright, one per test module (which skips
+    itself first when either is missing)."""
+    from playwright import sync_api
+
+    with sync_api.sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
 class Server:
     """`python -m labb serve --port 0` in a subprocess; its stderr is collected in a thread."""
 

@@ -8,13 +8,14 @@ without /usr/bin/chromium or without playwright the module is skipped, except in
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import re
 from pathlib import Path
 
 import pytest
 
-from .conftest import CHROMIUM, CHROMIUM_ARGS, REPO, Server
+from .conftest import CHROMIUM, REPO, Server
 
 AXE = Path(os.environ.get("LABB_AXE") or REPO / ".ci" / "axe" / "node_modules" / "axe-core" / "axe.min.js")
 TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
@@ -31,9 +32,7 @@ if not AXE.is_file():
     _missing(f"axe-core not found at {AXE} (run .ci/run, or set LABB_AXE to an axe.min.js)")
 if not CHROMIUM.exists():
     _missing(f"{CHROMIUM} is not installed")
-try:
-    from playwright import sync_api
-except ImportError:
+if importlib.util.find_spec("playwright") is None:
     _missing("the playwright package is not installed")
 
 
@@ -44,14 +43,6 @@ def site(web_site):
     yield served.url
     served.stop()
     assert "Traceback" not in served.log, served.log
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture

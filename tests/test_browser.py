@@ -12,11 +12,11 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from .conftest import CHROMIUM, CHROMIUM_ARGS, REPO, Server, write_web_corpus
+from .conftest import CHROMIUM, REPO, Server, write_web_corpus
 
 if not CHROMIUM.exists():
     pytest.skip(f"{CHROMIUM} is not installed", allow_module_level=True)
-sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
+pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
 
 from labb import index  # noqa: E402
 
@@ -39,14 +39,6 @@ def server(tmp_path_factory, vocabs):
     assert "labb stopped" in served.log
     assert "Traceback" not in served.log, served.log
     assert not re.search(r'" 5\d\d ', served.log), served.log  # no request answered with a 5xx
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 class Watched:
