@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 import snowballstemmer
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from labb import index, search, validate
@@ -564,12 +564,10 @@ def test_minus_excludes_every_practice_the_word_finds(shipped_searcher, text, ex
     first document that the excluded part also matches.)"""
     def found(q: str) -> set[str]:
         results = shipped_searcher.search(Query(text=q, per_page=100))
-        assert not results.notes  # no any-word fallback: each set is exactly what the words match
+        assume(not results.notes)  # no any-word fallback, no stop word alone: exactly what the words match
         return {h.id for h in results.hits}
 
-    everything = shipped_searcher.search(Query(text=text, per_page=100))
-    if "NOT" in text or everything.notes or not everything.total:
-        return
+    assume("NOT" not in text)
     assert found(f"({text}) -{excluded}") == found(text) - found(excluded)
 
 
