@@ -236,9 +236,9 @@ def search_command(words: tuple[str, ...], filters: tuple[str, ...], sort: str, 
     first = (query.page - 1) * query.per_page
     click.echo(f"{results.total} practice(s); page {query.page} of {results.pages}")
     for n, hit in enumerate(results.hits, first + 1):
-        where = hit.practice.get("region") or hit.practice.get("country")
-        period = hit.practice.get("period", {})
-        years = f"{period.get('start', '')[:4]}-{(period.get('end') or '')[:4]}"
+        where = hit.practice.region or hit.practice.country
+        period = hit.practice.period
+        years = f"{period.start.year}-{period.end.year if period.end else ''}"
         snippet = "".join(click.style(s.text, bold=True) if s.hit else s.text for s in hit.snippet)
         click.echo(f"{n:>4}. {click.style(hit.title, bold=True)}  [{hit.id}]")
         click.echo(f"      {where} · {years} · score {hit.score:.2f}")

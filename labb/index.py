@@ -49,7 +49,7 @@ from . import analysis, validate
 from .model import FACETS, Mark, Practice, Problem, criterion_values, period_bucket, sort_key
 from .vocab import LABEL_LANGUAGES, Vocabularies
 
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 """Bump when the documents or fields change: every index is then rebuilt."""
 KEEP_SECONDS = 60.0
 """A superseded generation stays this long for readers that were opening it."""
@@ -127,7 +127,7 @@ def document(practice: Practice, vocabs: Vocabularies, stemmers: dict[str, str],
     for lang, text in texts:
         per_language.setdefault(lang, []).append(text)
     names = [*practice.places, practice.organisations.lead, *practice.organisations.partners]
-    stored = practice.model_dump(mode="json", exclude_none=True)
+    stored = practice.stored()
     doc = {
         "id": practice.id,
         "doc": zlib.compress(json.dumps(stored, ensure_ascii=False).encode("utf-8"), 6),

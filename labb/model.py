@@ -335,6 +335,23 @@ class Practice(Strict):
         """A text field in `lang`, else English, else the original: (language, text)."""
         return pick_text(getattr(self, name), lang, self.language)
 
+    def as_json(self) -> dict[str, Any]:
+        """JSON-ready data, as the API gives it: absent fields left out, derived values in."""
+        return self.model_dump(mode="json", exclude_none=True)
+
+    def stored(self) -> dict[str, Any]:
+        """What the index keeps of the practice: what the editor wrote, nothing derived."""
+        return self.model_dump(mode="json", exclude_none=True, exclude=_DERIVED)
+
+    @classmethod
+    def from_stored(cls, data: Mapping[str, Any]) -> "Practice":
+        """The practice again from `stored()` data: absent fields are None or empty, never missing."""
+        return cls.model_validate(data)
+
+
+_DERIVED: Any = {"duration_months": True, "funding": {"co_financing_rate"}}
+"""The computed fields, which `stored()` leaves out and the model computes again."""
+
 
 def pick_text(texts: Mapping[str, str] | None, lang: str, original: str) -> tuple[str, str] | None:
     """The reader's language, else English, else the original, else any: (language, text)."""
@@ -420,26 +437,26 @@ class Hit:
     summary_lang: str
     snippet: tuple[Segment, ...]
     score: float
-    practice: Mapping[str, Any]
-    """The practice as JSON-ready data (derived values included)."""
+    practice: Practice
 
     def as_dict(self) -> dict[str, Any]:
         from html import escape
 
         p = self.practice
+        funding = p.funding
+        amounts = funding.model_dump(include={"total_eur", "eu_eur"}) if funding else {}
         return {
             "id": self.id, "title": self.title, "title_lang": self.title_lang,
             "summary": self.summary, "summary_lang": self.summary_lang,
             "snippet": "".join(f"<mark>{escape(s.text)}</mark>" if s.hit else escape(s.text) for s in self.snippet),
             "score": round(self.score, 4), "url": f"/practices/{self.id}",
-            "country": p.get("country"), "region": p.get("region"), "language": p.get("language"),
-            "period": p.get("period"), "dimensions": p.get("dimensions", []),
-            "target_groups": p.get("target_groups", []),
-            "funds": (p.get("funding") or {}).get("funds", []),
-            "criteria": {k: v["level"] for k, v in (p.get("evaluation") or {}).items()},
-            "total_eur": (p.get("funding") or {}).get("total_eur"),
-            "eu_eur": (p.get("funding") or {}).get("eu_eur"),
-            "co_financing_rate": (p.get("funding") or {}).get("co_financing_rate"),
+            "country": p.country, "region": p.region, "language": p.language,
+            "period": p.period.model_dump(mode="json", exclude_none=True), "dimensions": list(p.dimensions),
+            "target_groups": list(p.target_groups),
+            "funds": list(funding.funds) if funding else [],
+            "criteria": {k: v.level for k, v in p.evaluation.items()},
+            "total_eur": amounts.get("total_eur"), "eu_eur": amounts.get("eu_eur"),
+            "co_financing_rate": funding.co_financing_rate if funding else None,
         }
 
 

@@ -26,7 +26,7 @@ from whoosh.qparser import AndGroup, MultifieldParser, OrGroup, PlusMinusPlugin
 from . import analysis
 from .matching import Evaluator, Matched
 from .index import current_generation, read_manifest, stamp, stemmed_languages
-from .model import FACET_VOCABULARY, FACETS, SORTS, FacetValue, Hit, Query, Results, Segment, pick_text
+from .model import FACET_VOCABULARY, FACETS, SORTS, FacetValue, Hit, Practice, Query, Results, Segment
 from .vocab import LABEL_LANGUAGES, Vocabularies
 
 MAX_QUERY = 300
@@ -246,8 +246,8 @@ class Searcher:
             self._generation = None
 
     # -- one practice --------------------------------------------------------
-    def get(self, practice_id: str) -> dict[str, Any] | None:
-        """The stored practice (JSON-ready, derived values included), or None."""
+    def get(self, practice_id: str) -> Practice | None:
+        """The practice with this id, or None."""
         gen = self._current()
         with gen.lock:
             fields = gen.searcher.document(id=practice_id)
@@ -342,7 +342,7 @@ class Searcher:
         return Results(query=query, total=len(results), hits=hits, facets=facets,
                        suggestion=suggestion, notes=tuple(notes))
 
-    def ordered(self, query: Query) -> tuple[int, Iterator[dict[str, Any]]]:
+    def ordered(self, query: Query) -> tuple[int, Iterator[Practice]]:
         """Every result of `query` (no pages, no facets), in its order, from one
         generation of the index: (total, the practices, read in batches)."""
         gen = self._current()
@@ -352,7 +352,7 @@ class Searcher:
         batches = (self._stored(gen, order[i:i + 100]) for i in range(0, len(order), 100))
         return len(order), (practice for batch in batches for practice in batch)
 
-    def recently_added(self, limit: int) -> list[dict[str, Any]]:
+    def recently_added(self, limit: int) -> list[Practice]:
         """The `limit` most recently added practices, newest first (ties by id)."""
         gen = self._current()
         newest = sorted(gen.live, key=lambda d: -gen.added[d])
@@ -360,9 +360,9 @@ class Searcher:
             cutoff = gen.added[newest[limit - 1]]
             newest = [d for d in newest if gen.added[d] >= cutoff]
         practices = self._stored(gen, newest)
-        return sorted(practices, key=lambda p: (-int(p["added"].replace("-", "")), p["id"]))[:limit]
+        return sorted(practices, key=lambda p: (-p.added.toordinal(), p.id))[:limit]
 
-    def _stored(self, gen: _Generation, docnums: list[int]) -> list[dict[str, Any]]:
+    def _stored(self, gen: _Generation, docnums: list[int]) -> list[Practice]:
         with gen.lock:
             return [_load(gen.searcher.stored_fields(d)["doc"]) for d in docnums]
 
@@ -446,17 +446,17 @@ class Searcher:
             return sorted(docs, key=lambda d: (-scores.get(d, 0.0), d))  # ties as Whoosh breaks them
         return sorted(docs, key=lambda d: -start[d])
 
-    def _hit(self, practice: dict[str, Any], score: float, keys, lang: str) -> Hit:
-        title_lang, title = pick_text(practice["title"], lang, practice["language"])
-        summary_lang, summary = pick_text(practice["summary"], lang, practice["language"])
-        return Hit(id=practice["id"], title=title, title_lang=title_lang, summary=summary,
+    def _hit(self, practice: Practice, score: float, keys, lang: str) -> Hit:
+        title_lang, title = practice.text("title", lang)
+        summary_lang, summary = practice.text("summary", lang)
+        return Hit(id=practice.id, title=title, title_lang=title_lang, summary=summary,
                    summary_lang=summary_lang, snippet=self._snippet(practice, keys, lang),
                    score=score, practice=practice)
 
-    def _snippet(self, practice: dict[str, Any], keys, lang: str, words: int = 36) -> tuple[Segment, ...]:
+    def _snippet(self, practice: Practice, keys, lang: str, words: int = 36) -> tuple[Segment, ...]:
         names = ("summary", "description", "lessons_learnt", "transferability", "challenges")
-        preferred = [pick_text(practice[n], lang, practice["language"]) for n in names if practice.get(n)]
-        others = [(l, t) for n in names for l, t in (practice.get(n) or {}).items() if (l, t) not in preferred]
+        preferred = [picked for n in names if (picked := practice.text(n, lang))]
+        others = [(l, t) for n in names for l, t in (getattr(practice, n) or {}).items() if (l, t) not in preferred]
         texts = [(l, _MARKDOWN.sub("", t)) for l, t in [*preferred, *others]]
         if not texts:
             return ()
@@ -503,20 +503,20 @@ class Searcher:
             gen.similar[key] = self._similar(gen, practice_id, limit)
         return [self._hit(practice, score, None, lang) for score, practice in gen.similar[key]]
 
-    def _similar(self, gen: _Generation, practice_id: str, limit: int) -> list[tuple[float, dict[str, Any]]]:
+    def _similar(self, gen: _Generation, practice_id: str, limit: int) -> list[tuple[float, Practice]]:
         with gen.lock:
             docnum = gen.searcher.document_number(id=practice_id)
             if docnum is None:
                 return []
             practice = _load(gen.searcher.stored_fields(docnum)["doc"])
             text = " ".join(t for name in ("title", "summary", "description")
-                            for t in (practice.get(name) or {}).values())
+                            for t in (getattr(practice, name) or {}).values())
             key_terms = gen.searcher.key_terms_from_text("plain", text, numterms=12)
             clauses = [wq.Term("plain", word, boost=weight) for word, weight in key_terms]
             for facet, boost in (("dimension", 2.0), ("target_group", 1.5), ("region", 1.0), ("indicator", 1.0)):
-                source = {"dimension": practice.get("dimensions"), "target_group": practice.get("target_groups"),
-                          "region": [practice["region"]] if practice.get("region") else [],
-                          "indicator": practice.get("indicators")}[facet] or []
+                source = {"dimension": practice.dimensions, "target_group": practice.target_groups,
+                          "region": [practice.region] if practice.region else [],
+                          "indicator": practice.indicators}[facet]
                 clauses += [wq.Term(f"f_{facet}", value, boost=boost) for value in source]
             if not clauses:
                 return []
@@ -524,8 +524,8 @@ class Searcher:
             return [(hit.score, _load(gen.searcher.stored_fields(hit.docnum)["doc"])) for hit in found]
 
 
-def _load(blob: bytes) -> dict[str, Any]:
-    return json.loads(zlib.decompress(blob))
+def _load(blob: bytes) -> Practice:
+    return Practice.from_stored(json.loads(zlib.decompress(blob)))
 
 
 def _fold_prefixes(parsed):

@@ -459,11 +459,11 @@ def test_atom_feed_is_the_newest_by_added_date(client, site, vocabs):
     s = Searcher(site, vocabs)
     everything = [s.get(r["id"]) for r in client.get("/export.json").get_json()["results"]]
     s.close()
-    expected = sorted(everything, key=lambda p: p["id"])
-    expected = sorted(expected, key=lambda p: p["added"], reverse=True)[:50]
+    expected = sorted(everything, key=lambda p: p.id)
+    expected = sorted(expected, key=lambda p: p.added, reverse=True)[:50]
     feed = ET.fromstring(client.get("/feed.atom").data)
     got = [e.find(f"{ATOM}id").text.rsplit(":", 1)[-1] for e in feed.findall(f"{ATOM}entry")]
-    assert got == [p["id"] for p in expected]
+    assert got == [p.id for p in expected]
     published = [e.find(f"{ATOM}published").text for e in feed.findall(f"{ATOM}entry")]
     assert published == sorted(published, reverse=True)
 

@@ -380,7 +380,10 @@ def _hostile_practice(vocabs):
         "funding": practice.funding.model_copy(update={"programme": HOSTILE}),
         "assessment": practice.assessment.model_copy(update={"by": HOSTILE}),
         "sources": [practice.sources[0].model_copy(update={"title": HOSTILE}),
-                    practice.sources[0].model_copy(update={"url": "javascript:alert(1)", "title": "bad link"})],
+                    # The model refuses any address but http(s) (a stored `javascript:` link would not
+                    # even load); what gets through must still not break out of its attribute.
+                    practice.sources[0].model_copy(update={"url": 'https://x.org/"onmouseover="alert(1)',
+                                                           "title": "bad link"})],
     })
 
 

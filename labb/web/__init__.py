@@ -14,6 +14,7 @@ from typing import Any, Mapping
 
 from flask import Flask, g, request
 from flask_compress import Compress
+from jinja2 import StrictUndefined
 
 from .. import search, vocab
 from . import i18n
@@ -56,6 +57,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     vocabs = vocab.default()
     app.extensions["labb.vocabs"] = vocabs
     app.extensions["labb.searcher"] = search.Searcher(Path(app.config["INDEX"]), vocabs)
+    # A missing or misspelt name fails loudly (in tests first) instead of rendering as nothing.
+    app.jinja_env.undefined = StrictUndefined
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
     Compress(app)

@@ -64,10 +64,10 @@ def search_json():
 
 @bp.route("/api/practices/<practice_id>")
 def practice_json(practice_id: str):
-    data = searcher().get(practice_id) if len(practice_id) <= 100 else None
-    if data is None:
+    practice = searcher().get(practice_id) if len(practice_id) <= 100 else None
+    if practice is None:
         return error_response(404, f"There is no practice with the id `{practice_id[:100]}`.")
-    return json_response({**data, "url": f"/practices/{practice_id}"})
+    return json_response({**practice.as_json(), "url": f"/practices/{practice_id}"})
 
 
 @bp.route("/api/openapi.json")
@@ -141,7 +141,7 @@ def _examples() -> dict[str, Any] | None:
     results["facets"] = {name: values[:2] for name, values in results["facets"].items()}
     dump = lambda data: json.dumps(_short(data), ensure_ascii=False, indent=2)  # noqa: E731
     return {"id": first, "search": dump(results),
-            "practice": dump({**(practice or {}), "url": f"/practices/{first}"})}
+            "practice": dump({**(practice.as_json() if practice else {}), "url": f"/practices/{first}"})}
 
 
 # -- errors as JSON under /api/ ------------------------------------------------------

@@ -17,13 +17,13 @@ import csv
 import io
 import json
 import re
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from typing import Any, Iterator
 from xml.etree import ElementTree as ET
 
 from flask import Blueprint, Response, request, stream_with_context
 
-from ..model import Query, pick_text
+from ..model import Practice, Query
 from ..search import parse_params
 from .pages import request_params, searcher, vocabs
 
@@ -44,33 +44,30 @@ _NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 # -- every result of a search ------------------------------------------------------
 
 
-def row(p: dict[str, Any], base_url: str) -> dict[str, Any]:
+def row(p: Practice, base_url: str) -> dict[str, Any]:
     """One practice as an export row (lists and numbers as they are; the CSV joins them)."""
-    funding = p.get("funding") or {}
-    period = p.get("period") or {}
-    titles = p.get("title") or {}
-    evaluation = p.get("evaluation") or {}
+    funding = p.funding.model_dump(mode="json") if p.funding else {}
     order = list(vocabs()["criteria"].terms)
-    criteria = sorted(evaluation, key=lambda c: order.index(c) if c in order else len(order))
+    criteria = sorted(p.evaluation, key=lambda c: order.index(c) if c in order else len(order))
     return {
-        "id": p["id"],
-        "title_en": titles.get("en"),
-        "title_original": titles.get(p.get("language")) or next(iter(titles.values()), None),
-        "original_language": p.get("language"),
-        "country": p.get("country"),
-        "region": p.get("region"),
-        "scope": p.get("scope"),
-        "start": period.get("start"),
-        "end": period.get("end"),
-        "status": period.get("status"),
-        "dimensions": list(p.get("dimensions") or []),
-        "target_groups": list(p.get("target_groups") or []),
-        "criteria": {c: evaluation[c].get("level") for c in criteria},
-        "funds": list(funding.get("funds") or []),
+        "id": p.id,
+        "title_en": p.title.get("en"),
+        "title_original": p.text("title", p.language)[1],
+        "original_language": p.language,
+        "country": p.country,
+        "region": p.region,
+        "scope": p.scope,
+        "start": p.period.start.isoformat(),
+        "end": p.period.end.isoformat() if p.period.end else None,
+        "status": p.period.status,
+        "dimensions": list(p.dimensions),
+        "target_groups": list(p.target_groups),
+        "criteria": {c: p.evaluation[c].level for c in criteria},
+        "funds": funding.get("funds", []),
         "total_eur": funding.get("total_eur"),
         "eu_eur": funding.get("eu_eur"),
         "co_financing_rate": funding.get("co_financing_rate"),
-        "url": f"{base_url}/practices/{p['id']}",
+        "url": f"{base_url}/practices/{p.id}",
     }
 
 
@@ -93,7 +90,7 @@ def _export_query(query: Query) -> dict[str, Any]:
     return described
 
 
-def _search() -> tuple[Query, int, Iterator[dict[str, Any]], str]:
+def _search() -> tuple[Query, int, Iterator[Practice], str]:
     query, _ = parse_params(request_params(), vocabs())
     total, practices = searcher().ordered(query)  # before streaming: a missing index is a clean 503
     return query, total, practices, request.host_url.rstrip("/")
@@ -142,8 +139,8 @@ def export_json():
 
 # -- the Atom feed of new practices ------------------------------------------------------
 
-def _stamp(day: str | None) -> str:
-    return f"{day}T00:00:00Z" if day else "1970-01-01T00:00:00Z"
+def _stamp(day: date) -> str:
+    return f"{day.isoformat()}T00:00:00Z"
 
 
 def _text(value: str) -> str:
@@ -166,7 +163,7 @@ def feed():
     add(root, "id", "urn:labb:feed:new-practices")
     add(root, "title", "labb, the Integration Lab: new practices")
     add(root, "subtitle", "The most recently added integration practices of Europe's regions.")
-    updated = max((p.get("reviewed") or p.get("added") or "" for p in entries), default="")
+    updated = max((p.reviewed or p.added for p in entries), default=None)
     add(root, "updated", _stamp(updated) if updated else datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"))
     add(root, "link", rel="self", type="application/atom+xml", href=f"{base}/feed.atom")
     add(root, "link", rel="alternate", type="text/html", href=f"{base}/?sort=newest")
@@ -175,15 +172,15 @@ def feed():
     add(root, "generator", "labb")
     for p in entries:
         entry = add(root, "entry")
-        title_lang, title = pick_text(p["title"], "en", p["language"])
-        summary_lang, summary = pick_text(p["summary"], "en", p["language"])
-        add(entry, "id", f"urn:labb:practice:{p['id']}")
+        title_lang, title = p.text("title", "en")
+        summary_lang, summary = p.text("summary", "en")
+        add(entry, "id", f"urn:labb:practice:{p.id}")
         add(entry, "title", title, type="text", **{XML_LANG: title_lang})
-        add(entry, "link", rel="alternate", type="text/html", href=f"{base}/practices/{p['id']}")
-        add(entry, "published", _stamp(p.get("added")))
-        add(entry, "updated", _stamp(p.get("reviewed") or p.get("added")))
+        add(entry, "link", rel="alternate", type="text/html", href=f"{base}/practices/{p.id}")
+        add(entry, "published", _stamp(p.added))
+        add(entry, "updated", _stamp(p.reviewed or p.added))
         add(entry, "summary", summary, type="text", **{XML_LANG: summary_lang})
-        for dimension in p.get("dimensions") or []:
+        for dimension in p.dimensions:
             add(entry, "category", term=dimension, scheme=f"{base}/?dimension=",
                 label=vocabs()["dimensions"].label(dimension, "en"))
     xml = '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, encoding="unicode")

@@ -8,13 +8,13 @@ in the URL, so any page can be bookmarked and works without JavaScript.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Mapping
 
 from flask import Blueprint, abort, current_app, render_template, request, url_for
 from markupsafe import Markup
 
 from .. import markup
-from ..model import FACETS, SORTS, Results, pick_text
+from ..model import FACETS, SORTS, Practice, Results, pick_text
 from .i18n import current, long_date, ngettext, percent
 from .i18n import gettext as _
 from ..search import NoIndex, Searcher, run
@@ -182,7 +182,7 @@ def label(kind: str, value: str) -> str:
     return vocabs()[kind].label(value, current())
 
 
-def rich(texts: dict[str, str] | None, lang: str, original: str) -> dict[str, Any] | None:
+def rich(texts: Mapping[str, str] | None, lang: str, original: str) -> dict[str, Any] | None:
     picked = pick_text(texts, lang, original)
     if picked is None:
         return None
@@ -190,7 +190,7 @@ def rich(texts: dict[str, str] | None, lang: str, original: str) -> dict[str, An
     return {"lang": text_lang, "html": Markup(markup.to_html(text))}
 
 
-def plain(texts: dict[str, str] | None, lang: str, original: str) -> dict[str, str] | None:
+def plain(texts: Mapping[str, str] | None, lang: str, original: str) -> dict[str, str] | None:
     picked = pick_text(texts, lang, original)
     return {"lang": picked[0], "text": picked[1]} if picked else None
 
@@ -206,44 +206,43 @@ def _months(months: int | None) -> str | None:
 
 @bp.route("/practices/<practice_id>")
 def practice(practice_id: str):
-    if len(practice_id) > 100:
+    found = searcher().get(practice_id) if len(practice_id) <= 100 else None
+    if found is None:
         abort(404)
-    data = searcher().get(practice_id)
-    if data is None:
-        abort(404)
-    v = vocabs()
-    original = data["language"]
+    p: Practice = found
+    original = p.language
     show_original = request.args.get("original") == "1"
     lang = original if show_original else current()
-    funding = data.get("funding") or {}
+    order = list(vocabs()["criteria"].terms)
     evaluation = [
-        {"criterion": label("criteria", c), "id": c, "level": a["level"], "level_label": label("levels", a["level"]),
-         "inspiring": rich(a.get("inspiring"), lang, original), "improvement": rich(a.get("improvement"), lang, original)}
-        for c in v["criteria"].terms for cid, a in data.get("evaluation", {}).items() if cid == c
+        {"criterion": label("criteria", c), "id": c, "level": a.level, "level_label": label("levels", a.level),
+         "inspiring": rich(a.inspiring, lang, original), "improvement": rich(a.improvement, lang, original)}
+        for c, a in sorted(p.evaluation.items(), key=lambda item: order.index(item[0]) if item[0] in order else 99)
     ]
-    languages = sorted(set(data["title"]) | set(data["summary"]))
     path = searcher().path_of(practice_id)
-    rate = funding.get("co_financing_rate")
+    rate = p.funding.co_financing_rate if p.funding else None
     return render_template(
         "practice.html",
-        p=data, text_lang=lang, show_original=show_original,
-        translated=current() in data["summary"],
+        p=p, text_lang=lang, show_original=show_original,
+        translated=current() in p.summary,
         original_url=url_for("pages.practice", practice_id=practice_id, original="1"),
         translated_url=url_for("pages.practice", practice_id=practice_id),
-        title=plain(data["title"], lang, original),
-        summary=plain(data["summary"], lang, original),
-        texts=[(heading, rich(data.get(key), lang, original)) for key, heading in (
+        title=plain(p.title, lang, original),
+        summary=plain(p.summary, lang, original),
+        original_title=p.title.get(original),
+        texts=[(heading, rich(getattr(p, key), lang, original)) for key, heading in (
             ("description", _("Description")), ("lessons_learnt", _("Lessons learnt")),
             ("transferability", _("Tips for transferability")), ("challenges", _("Challenges")))],
-        role=rich((data.get("regional_role") or {}).get("detail"), lang, original),
+        role=rich(p.regional_role.detail, lang, original),
         evaluation=evaluation,
-        funding=funding,
+        funding=p.funding,
         rate=percent(rate) if rate is not None else None,
-        duration=_months(data.get("duration_months")),
-        start=long_date(data["period"].get("start")), end=long_date(data["period"].get("end")),
-        added=long_date(data.get("added")), reviewed=long_date(data.get("reviewed")),
-        assessed=long_date((data.get("assessment") or {}).get("date")),
-        languages=[(code, label("languages", code)) for code in languages],
+        duration=_months(p.duration_months),
+        start=long_date(p.period.start), end=long_date(p.period.end),
+        added=long_date(p.added), reviewed=long_date(p.reviewed),
+        assessed=long_date(p.assessment.date) if p.assessment else None,
+        assessed_by=p.assessment.by if p.assessment else None,
+        languages=[(code, label("languages", code)) for code in sorted(set(p.title) | set(p.summary))],
         similar=searcher().similar(practice_id, limit=5, lang=current()),
         edit_url=f"{current_app.config['REPOSITORY_URL']}/{path}" if path else None,
         facet_url=lambda facet, value: url_for("pages.search", **{facet: value}),
