@@ -125,13 +125,16 @@ def browser():
 
 
 class Server:
-    """`python -m labb serve --port 0` in a subprocess; its stderr is collected in a thread."""
+    """`python -m labb serve --port 0` in a subprocess; its stderr is collected in a thread.
+    `command` replaces `python -m labb` (e.g. an installed `labb` script), `cwd` and `env`
+    are those of the subprocess (default: the checkout, this process's environment)."""
 
-    def __init__(self, practices: Path, index_dir: Path):
+    def __init__(self, practices: Path, index_dir: Path, command: list[str] | None = None,
+                 cwd: Path = REPO, env: dict[str, str] | None = None):
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "labb", "serve", "--port", "0", "--practices", str(practices),
+            [*(command or [sys.executable, "-m", "labb"]), "serve", "--port", "0", "--practices", str(practices),
              "--index", str(index_dir)],
-            cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, encoding="utf-8")
+            cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, encoding="utf-8")
         self.lines: list[str] = []
         self._ready = threading.Event()
         self.url = ""

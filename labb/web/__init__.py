@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
+from importlib import resources
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -19,7 +20,7 @@ from jinja2 import StrictUndefined
 from .. import search, vocab
 from . import i18n
 
-TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
+TEMPLATES = Path(str(resources.files("labb.templates")))  # templates/, installed as the package labb.templates
 STATIC = Path(__file__).resolve().with_name("static")
 LOG = logging.getLogger("labb.web")
 
