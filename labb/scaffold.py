@@ -1,4 +1,9 @@
-"""A new practice file that starts valid, with a comment on every field."""
+"""A new practice file, with a comment on every field and a placeholder in every text.
+
+The file is a well-formed practice apart from its placeholders, which the validator
+reports as errors (code `placeholder`) until an editor replaces them: the words and
+sentences below are defined here once, and `validate` imports them.
+"""
 
 from __future__ import annotations
 
@@ -8,16 +13,44 @@ from datetime import date
 
 from .schema import SCHEMA_FILE
 
+PLACEHOLDER_WORDS = ("TODO", "TBD", "FIXME")
+"""Words that mark an unfinished text, refused as whole words in capitals only
+(`TODOS`, `Todo` and Spanish `todo` are ordinary words)."""
+PLACEHOLDER_HOSTS = ("example.org", "example.com", "example.net")
+"""Domains reserved for examples (RFC 2606), and their subdomains: no source lives there."""
+PLACEHOLDER_URL = "https://example.org/TODO"
+
+TITLE = "title in the original language"
+TITLE_EN = "title in English"
+SUMMARY = "summary in the original language"
+SUMMARY_EN = "summary in English"
+ROLE_DETAIL = "what the regional authority does in this practice"
+LEAD = "the lead organisation, as the source names it"
+SOURCE_TITLE = "the page's title"
+DESCRIPTION = "Longer text; safe Markdown: **bold**, *italic*, lists, [links](https://...)"
+ELLIPSIS = "..."
+SAMPLE_SENTENCES = (TITLE, TITLE_EN, SUMMARY, SUMMARY_EN, ROLE_DETAIL, LEAD, SOURCE_TITLE, DESCRIPTION,
+                    ELLIPSIS, "…")
+"""The sample texts the scaffold writes (after `TODO: `, or in its comments): a value
+that is one of them, with or without its `TODO: `, has not been written yet."""
+
+
+def todo(sentence: str) -> str:
+    """A sample sentence as the scaffold writes it: `TODO: title in English`."""
+    return f"{PLACEHOLDER_WORDS[0]}: {sentence}"
+
+
 TEMPLATE = """\
 # yaml-language-server: $schema={schema_path}
-# A new practice. Replace every text marked TODO with what the sources say, in your
-# own words; remove optional fields you cannot source. Check with: labb validate {file_hint}
+# A new practice. Replace every TODO (and the example.org address) with what the sources
+# say, in your own words; remove optional fields you cannot source. Until then,
+# labb validate {file_hint} reports each placeholder as an error.
 id: {id}
 title:                      # the original title first, then English and other translations
   {language}: {todo_title}{english_title}
 summary:                    # one to three sentences, plain text
   {language}: {todo_summary}{english_summary}
-# description: {{en: "Longer text; safe Markdown: **bold**, *italic*, lists, [links](https://...)"}}
+# description: {{en: "{description}"}}
 language: {language}                # the language the practice was written in
 country: {country}                  # ISO 3166-1 alpha-2 (EL is accepted for Greece)
 {region_line}
@@ -32,9 +65,9 @@ target_groups: [third-country-nationals] # labb/vocabularies/target_groups.yaml
 indicators: []              # labb/vocabularies/indicators.yaml
 regional_role:
   type: direct              # direct (leads, partners, coordinates) | indirect (funds, supports, advises)
-  detail: {{en: "TODO: what the regional authority does in this practice"}}
+  detail: {{en: {role_detail}}}
 organisations:
-  lead: "TODO: the lead organisation, as the source names it"
+  lead: {lead}
   partners: []
   # managing_authority: "..."
 # funding:
@@ -49,8 +82,8 @@ evaluation: {{}}              # e.g. innovation: {{level: strong, inspiring: {{e
 # transferability: {{en: "..."}}
 # challenges: {{en: "..."}}
 sources:
-  - url: "https://example.org/TODO"
-    title: "TODO: the page's title"
+  - url: {source_url}
+    title: {source_title}
     seen: {today}
 added: {today}
 reviewed: {today}
@@ -77,10 +110,15 @@ def render(new: NewPractice, today: date | None = None) -> str:
         file_hint=f"{new.id}.yaml",
         id=new.id,
         language=new.language,
-        todo_title=quoted("TODO: title in the original language"),
-        english_title=f"\n  en: {quoted('TODO: title in English')}" if english else "",
-        todo_summary=quoted("TODO: summary in the original language"),
-        english_summary=f"\n  en: {quoted('TODO: summary in English')}" if english else "",
+        todo_title=quoted(todo(TITLE)),
+        english_title=f"\n  en: {quoted(todo(TITLE_EN))}" if english else "",
+        todo_summary=quoted(todo(SUMMARY)),
+        english_summary=f"\n  en: {quoted(todo(SUMMARY_EN))}" if english else "",
+        description=DESCRIPTION,
+        role_detail=quoted(todo(ROLE_DETAIL)),
+        lead=quoted(todo(LEAD)),
+        source_url=quoted(PLACEHOLDER_URL),
+        source_title=quoted(todo(SOURCE_TITLE)),
         country=new.country,
         region_line=region_line,
         scope="regional" if new.region else "national",

@@ -2,27 +2,47 @@
 
 Every check yields Problems with a file, a 1-based line and column, a code, the
 field, what is wrong and how to fix it. Nothing here prints or exits: the CLI
-does. Checks run per file first (syntax, model, vocabularies, texts), then
-across files (duplicate ids), so one run reports every problem at once.
+does. Checks run per file first (syntax, model, vocabularies, texts,
+placeholders), then across files (duplicate ids), so one run reports every
+problem at once.
 """
 
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any, Iterable, Iterator
+from urllib.parse import urlsplit
 
 from pydantic import ValidationError
 
-from . import markup, records, schema
-from .model import Loc, Practice, Problem, dotted
+from . import markup, records, scaffold, schema
+from .model import SLUG, Loc, Practice, Problem, Vocabulary, dotted
 from .records import Document
 from .vocab import Vocabularies
 
 STALE_AFTER_DAYS = 2 * 365
 """A practice not reviewed for this long gets a warning."""
+
+EXAMPLE_ID_PREFIX = "xx-"
+"""ISO 3166 leaves `XX` to private use; the tests and examples name their practices
+`xx-...` whatever their country, so the id-prefix check leaves these ids alone."""
+
+_PLACEHOLDER_WORD = re.compile(r"\b(?:" + "|".join(scaffold.PLACEHOLDER_WORDS) + r")\b")
+_LEADING_PLACEHOLDER = re.compile(r"(?:" + "|".join(scaffold.PLACEHOLDER_WORDS) + r")\b\s*:?\s*")
+_SAMPLES = frozenset(s.casefold() for s in scaffold.SAMPLE_SENTENCES)
+_PLACEHOLDER_HINTS: dict[tuple[str, ...], str] = {
+    ("sources", "url"): "give the address of the page you read",
+    ("sources", "title"): "copy the title of the page you read",
+    ("title",): "write the practice's title as the sources give it (in another language, its translation)",
+    ("summary",): "sum the practice up from the sources in one to three sentences, in your own words",
+    ("regional_role", "detail"): "say in one sentence what the regional authority does, as the sources tell it",
+    ("organisations", "lead"): "name the lead organisation as the sources name it",
+}
+_PLACEHOLDER_HINT = "write what the sources say, in your own words, or leave the field out if no source gives it"
 
 _KIND = {
     "string": "a text", "array": "a list", "object": "a mapping",
@@ -97,6 +117,42 @@ def _expected(loc: Loc) -> str:
     if "anyOf" in node:
         return " or ".join(_KIND.get(b.get("type"), "a value") for b in node["anyOf"])
     return _KIND.get(node.get("type"), "a different kind of value")
+
+
+def _shown(text: str, width: int = 80) -> str:
+    """A value as a message quotes it: one line, at most `width` characters."""
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[:width - 1].rstrip() + "…"
+
+
+def _excerpt(text: str, start: int, end: int, width: int = 60) -> str:
+    """The words around text[start:end], on its own line, at most about `width` characters."""
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", end)
+    line_end = len(text) if line_end < 0 else line_end
+    a = max(line_start, start - width // 3)
+    b = min(line_end, max(end, a + width))
+    a = max(line_start, min(a, b - width))
+    if a > line_start and not text[a - 1].isspace():  # whole words only
+        a = min(start, text.find(" ", a) + 1 or start)
+    if b < line_end and not text[b].isspace():
+        b = max(end, text.rfind(" ", end, b))
+    return ("…" if a > line_start else "") + text[a:b].strip() + ("…" if b < line_end else "")
+
+
+def _is_sample(text: str) -> bool:
+    """Is this one of the scaffold's sample sentences, with or without its `TODO: `?"""
+    text = _LEADING_PLACEHOLDER.sub("", text.strip(), count=1).casefold()
+    return text in _SAMPLES or text.rstrip(".") in _SAMPLES
+
+
+def _example_host(url: str) -> str | None:
+    """The host of `url` when it is a domain reserved for examples (or one of its subdomains)."""
+    try:
+        host = (urlsplit(url.strip()).hostname or "").rstrip(".")
+    except ValueError:
+        return None
+    return host if any(host == h or host.endswith("." + h) for h in scaffold.PLACEHOLDER_HOSTS) else None
 
 
 def _did_you_mean(value: object, options: Iterable[str]) -> str | None:
@@ -213,6 +269,31 @@ class _FileCheck:
                 yield Problem("" + self.where, line, column, "error", "unsafe-markup", dotted(here),
                               unsafe.message, unsafe.hint)
 
+    # -- placeholders left from `labb new` ------------------------------------
+    def placeholders(self) -> Iterator[Problem]:
+        """Every free text or address the editor has not written yet: a TODO, a
+        sample sentence of the scaffold, an address on example.org."""
+        seen: set[Loc] = set()
+        for loc, value, node in schema.walk(self.doc.data):
+            if (isinstance(value, str) and loc not in seen and node.get("type") == "string"
+                    and not {"x-vocabulary", "pattern", "format"} & node.keys()):
+                seen.add(loc)
+                yield from self._placeholder(loc, value)
+
+    def _placeholder(self, loc: Loc, value: str) -> Iterator[Problem]:
+        name = dotted(loc)
+        words = tuple(p for p in loc if isinstance(p, str))
+        hint = _PLACEHOLDER_HINTS.get(words[:2]) or _PLACEHOLDER_HINTS.get(words[:1]) or _PLACEHOLDER_HINT
+        host = _example_host(value) if loc[-1] == "url" else None
+        if host:
+            yield self.error(loc, "placeholder", f"`{name}` is a placeholder (`{_shown(value)}`): "
+                             f"{host} is reserved for examples", hint)
+        elif _is_sample(value) or _LEADING_PLACEHOLDER.fullmatch(value.strip()):
+            yield self.error(loc, "placeholder", f"`{name}` is a placeholder (`{_shown(value)}`)", hint)
+        elif found := _PLACEHOLDER_WORD.search(value):
+            yield self.error(loc, "placeholder", f"`{name}` contains the placeholder `{found.group()}` "
+                             f"(`{_excerpt(value, found.start(), found.end())}`)", hint)
+
     # -- relations between fields --------------------------------------------
     def relations(self) -> Iterator[Problem]:
         data = self.doc.data
@@ -222,6 +303,9 @@ class _FileCheck:
                              f"rename the file to `{pid}.yaml`, or set `id: {self.path.stem}`")
         country, region = data.get("country"), data.get("region")
         countries = self.vocabs.countries
+        if isinstance(pid, str) and country in countries and re.fullmatch(SLUG, pid) \
+                and not pid.startswith(EXAMPLE_ID_PREFIX):
+            yield from self._id_prefix(pid, country)
         if isinstance(region, str) and region in self.vocabs.regions and country in countries:
             in_country = self.vocabs.region_country(region)
             if in_country != countries.canonical(country):
@@ -239,6 +323,26 @@ class _FileCheck:
             yield self.warning(loc, "stale-review", f"last reviewed on {reviewed.isoformat()}, over two years ago",
                                "check the practice against its sources and update `reviewed`")
 
+    def _id_prefix(self, pid: str, country: str) -> Iterator[Problem]:
+        countries = self.vocabs.countries
+        prefixes = _id_prefixes(country, countries)
+        if pid.startswith(tuple(f"{p}-" for p in prefixes)):
+            return
+        first, rest = pid.split("-", 1) if "-" in pid else ("", pid)
+        if not (len(first) == 2 and first.upper() in countries):
+            rest = pid  # the id starts with no country code: keep it whole
+        codes = " or ".join(f"`{p}-`" for p in prefixes)
+        yield self.warning(("id",), "id-prefix", f"the id `{pid}` does not start with the country code {codes}",
+                           f"start the id with `{prefixes[0]}-`, e.g. `{prefixes[0]}-{rest}`, and rename the file "
+                           "to match (only before it is published: a published id never changes)")
+
+
+def _id_prefixes(country: str, countries: Vocabulary) -> list[str]:
+    """`fi` for FI; `el` and `gr` for EL (or GR); `uk` and `gb` for UK (or GB)."""
+    canonical = countries.canonical(country)
+    codes = [country, canonical, *(a for a, term in countries.aliases.items() if term == canonical)]
+    return list(dict.fromkeys(c.lower() for c in codes))
+
 
 def check_file(path: Path, vocabs: Vocabularies, today: date | None = None) -> Checked:
     """Check one practice file; never raises for anything the file contains."""
@@ -255,6 +359,7 @@ def check_file(path: Path, vocabs: Vocabularies, today: date | None = None) -> C
     practice, model_problems = check.model()
     problems += model_problems
     problems += check.terms_and_texts()
+    problems += check.placeholders()
     problems += check.relations()
     problems = _first_per_position(problems)
     if any(p.severity == "error" for p in problems):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -71,7 +72,31 @@ def test_shipped_practices_validate(runner):
     assert result.exit_code == 0, result.output
 
 
-def test_new_scaffold_validates(runner, tmp_path):
+TITLE_HINT = "write the practice's title as the sources give it (in another language, its translation)"
+SUMMARY_HINT = "sum the practice up from the sources in one to three sentences, in your own words"
+
+
+def _scaffold_placeholders(path: Path, language: str) -> str:
+    """What `labb validate` prints for an untouched scaffold of a practice with a region."""
+    return "".join(f"{path}:{line}\n" for line in [
+        f"7:7: error[placeholder]: `title.{language}` is a placeholder (`TODO: title in the original language`); "
+        f"{TITLE_HINT}",
+        f"8:7: error[placeholder]: `title.en` is a placeholder (`TODO: title in English`); {TITLE_HINT}",
+        f"10:7: error[placeholder]: `summary.{language}` is a placeholder (`TODO: summary in the original language`); "
+        f"{SUMMARY_HINT}",
+        f"11:7: error[placeholder]: `summary.en` is a placeholder (`TODO: summary in English`); {SUMMARY_HINT}",
+        "27:16: error[placeholder]: `regional_role.detail.en` is a placeholder (`TODO: what the regional authority "
+        "does in this practice`); say in one sentence what the regional authority does, as the sources tell it",
+        "29:9: error[placeholder]: `organisations.lead` is a placeholder (`TODO: the lead organisation, as the "
+        "source names it`); name the lead organisation as the sources name it",
+        "44:10: error[placeholder]: `sources[0].url` is a placeholder (`https://example.org/TODO`): example.org is "
+        "reserved for examples; give the address of the page you read",
+        "45:12: error[placeholder]: `sources[0].title` is a placeholder (`TODO: the page's title`); "
+        "copy the title of the page you read",
+    ])
+
+
+def test_new_scaffold_fails_validation_on_its_placeholders_only(runner, tmp_path):
     result = runner.invoke(main, ["new", "--id", "fi-test-practice", "--country", "FI", "--region", "FI1D9",
                                   "--language", "fi"])
     assert result.exit_code == 0, result.output
@@ -79,7 +104,50 @@ def test_new_scaffold_validates(runner, tmp_path):
     path = tmp_path / "fi-test-practice.yaml"
     path.write_text(result.stdout, encoding="utf-8")
     checked = runner.invoke(main, ["validate", str(path)])
+    assert checked.exit_code == 1
+    assert checked.stdout == _scaffold_placeholders(path, "fi")
+    assert "1 file(s) checked: 8 error(s), 0 warning(s)" in checked.stderr
+    # with the placeholders written, the scaffold is a valid practice
+    filled = re.sub(r'"TODO: [^"]*"', '"Written from the source"', result.stdout)
+    path.write_text(filled.replace("https://example.org/TODO", "https://www.ely-keskus.fi/hanke"), encoding="utf-8")
+    checked = runner.invoke(main, ["validate", str(path)])
     assert checked.exit_code == 0, checked.output
+    assert "1 file(s) checked: 0 error(s), 0 warning(s)" in checked.stderr
+
+
+def test_new_writes_and_lists_the_placeholders(runner, tmp_path):
+    args = ["new", "--id", "fi-test", "--country", "FI", "--region", "FI1D9", "--language", "sv", "--write",
+            "--practices", str(tmp_path)]
+    result = runner.invoke(main, args)
+    assert result.exit_code == 0, result.output
+    path = tmp_path / "fi" / "fi-test.yaml"
+    assert result.stdout == _scaffold_placeholders(path, "sv")
+    assert result.stderr == (f"wrote {path}; replace its 8 placeholder(s) listed above with what the sources say, "
+                             f"then run: labb validate {path}\n")
+
+
+def test_new_lists_a_warning_about_the_id_too(runner, tmp_path):
+    args = ["new", "--id", "good-start", "--country", "FI", "--language", "fi", "--write", "--practices", str(tmp_path)]
+    result = runner.invoke(main, args)
+    assert result.exit_code == 0, result.output
+    first, *placeholders = result.stdout.splitlines()
+    assert first == (f"{tmp_path / 'fi' / 'good-start.yaml'}:5:5: warning[id-prefix]: the id `good-start` does not "
+                     "start with the country code `fi-`; start the id with `fi-`, e.g. `fi-good-start`, and rename "
+                     "the file to match (only before it is published: a published id never changes)")
+    assert len(placeholders) == 8 and all("error[placeholder]" in line for line in placeholders)
+
+
+def test_new_fails_on_an_error_besides_the_placeholders(runner, tmp_path, monkeypatch):
+    from labb import scaffold
+
+    render = scaffold.render
+    monkeypatch.setattr(scaffold, "render", lambda new: render(new).replace("[reception-orientation]", "[recepton]"))
+    args = ["new", "--id", "fi-test", "--country", "FI", "--language", "fi", "--write", "--practices", str(tmp_path)]
+    result = runner.invoke(main, args)
+    assert result.exit_code == 1
+    assert "error[unknown-term]: `recepton` is not in the dimensions vocabulary" in result.stdout
+    assert result.stdout.count("error[placeholder]") == 8
+    assert "with errors besides its placeholders" in result.stderr
 
 
 def test_new_writes_into_the_practices_folder(runner, tmp_path):
@@ -87,6 +155,7 @@ def test_new_writes_into_the_practices_folder(runner, tmp_path):
     result = runner.invoke(main, args)
     assert result.exit_code == 0, result.output
     assert (tmp_path / "gr" / "gr-test.yaml").is_file()
+    assert "warning" not in result.stdout  # el- and gr- both suit Greece
     again = runner.invoke(main, args)
     assert again.exit_code == 1 and "already exists" in again.output
 

@@ -164,3 +164,149 @@ def test_control_character(write, good_text, vocabs):
 ])
 def test_odd_files(write, vocabs, text, code):
     assert code in [c for _, c, _, _ in problems_of(write(text), vocabs)]
+
+
+# -- placeholders left from `labb new` are errors -------------------------------------
+
+OWN_WORDS = "write what the sources say, in your own words, or leave the field out if no source gives it"
+ADDRESS = "give the address of the page you read"
+
+# (what, text replaced, replacement, line, column, field, message, hint)
+PLACEHOLDERS = [
+    ("TODO in a nested text", '    inspiring: {en: "Evening classes reach women who work."}',
+     '    inspiring: {en: "Evening classes reach women who work. TODO: how many?"}', 41, 21,
+     "evaluation.innovation.inspiring.en",
+     "`evaluation.innovation.inspiring.en` contains the placeholder `TODO` "
+     "(`Evening classes reach women who work. TODO: how many?`)", OWN_WORDS),
+    ("scaffold sentence in a nested text", '  detail: {en: "The regional council funds the project."}',
+     '  detail: {en: "TODO: what the regional authority does in this practice"}', 29, 16, "regional_role.detail.en",
+     "`regional_role.detail.en` is a placeholder (`TODO: what the regional authority does in this practice`)",
+     "say in one sentence what the regional authority does, as the sources tell it"),
+    ("scaffold sentence without its TODO", "  en: A good start in Pudasjärvi", "  en: Title in English", 5, 7, "title.en",
+     "`title.en` is a placeholder (`Title in English`)",
+     "write the practice's title as the sources give it (in another language, its translation)"),
+    ("scaffold source title", "    title: Kohesio project page", "    title: the page's title", 49, 12,
+     "sources[0].title", "`sources[0].title` is a placeholder (`the page's title`)",
+     "copy the title of the page you read"),
+    ("an ellipsis for a text", 'lessons_learnt: {en: "Courses at the right time of day matter."}',
+     'lessons_learnt: {en: "..."}', 44, 22, "lessons_learnt.en", "`lessons_learnt.en` is a placeholder (`...`)",
+     OWN_WORDS),
+    ("TBD for the lead", "  lead: City of Oulu", "  lead: TBD", 31, 9, "organisations.lead",
+     "`organisations.lead` is a placeholder (`TBD`)", "name the lead organisation as the sources name it"),
+    ("TODO in a list", "places: [Oulu, Pudasjärvi]", "places: [Oulu, TODO]", 19, 16, "places[1]",
+     "`places[1]` is a placeholder (`TODO`)", OWN_WORDS),
+    ("FIXME in a Markdown block", "    Evening courses let **working women** take part.\n",
+     "    Evening courses let **working women** take part.\n    FIXME: the opening hours\n", 10, 7, "description.en",
+     "`description.en` contains the placeholder `FIXME` (`FIXME: the opening hours`)", OWN_WORDS),
+    ("the scaffold's address", "url: https://kohesio.ec.europa.eu/en/projects/example", 'url: "https://example.org/TODO"',
+     48, 10, "sources[0].url",
+     "`sources[0].url` is a placeholder (`https://example.org/TODO`): example.org is reserved for examples", ADDRESS),
+    ("an example.com subdomain", "url: https://kohesio.ec.europa.eu/en/projects/example",
+     "url: https://www.Example.com/projects/42", 48, 10, "sources[0].url",
+     "`sources[0].url` is a placeholder (`https://www.Example.com/projects/42`): www.example.com is reserved "
+     "for examples", ADDRESS),
+    ("TODO in a real site's address", "url: https://kohesio.ec.europa.eu/en/projects/example",
+     "url: https://kohesio.ec.europa.eu/en/projects/TODO", 48, 10, "sources[0].url",
+     "`sources[0].url` contains the placeholder `TODO` (`https://kohesio.ec.europa.eu/en/projects/TODO`)", ADDRESS),
+]
+
+
+@pytest.mark.parametrize("what,old,new,line,column,field,message,hint", PLACEHOLDERS, ids=[p[0] for p in PLACEHOLDERS])
+def test_placeholders_are_errors(write, good_text, vocabs, what, old, new, line, column, field, message, hint):
+    assert old in good_text
+    corpus = validate.check_paths([write(good_text.replace(old, new, 1))], vocabs, today=TODAY)
+    [problem] = corpus.problems
+    assert (problem.severity, problem.code, problem.line, problem.column) == ("error", "placeholder", line, column)
+    assert (problem.field, problem.message, problem.hint) == (field, message, hint)
+    assert corpus.practices == [] and not corpus.ok
+
+
+def test_a_long_text_quotes_the_words_around_its_placeholder(write, good_text, vocabs):
+    long = "The courses were planned with employers and the public employment office of the region. TODO: ask " \
+           "the city for the number of participants in each year of the project."
+    path = write(good_text.replace("Courses at the right time of day matter.", long))
+    [problem] = validate.check_paths([path], vocabs, today=TODAY).problems
+    assert problem.message == ("`lessons_learnt.en` contains the placeholder `TODO` "
+                               "(`…of the region. TODO: ask the city for the number of…`)")
+
+
+# (what, text replaced, replacement): ordinary words and addresses that only look like placeholders
+NOT_PLACEHOLDERS = [
+    ("Spanish todo", "  en: A good start in Pudasjärvi", "  es: Todo el mundo cuenta\n  en: Everyone counts"),
+    ("Spanish TODOS in capitals", "  en: A good start in Pudasjärvi", "  es: TODOS CUENTAN\n  en: Everyone counts"),
+    ("lowercase todo and tbd", "Reaching isolated mothers.", "A todo list, tbd and fixme in lowercase."),
+    ("placeholder words inside other words", "City of Oulu", "TODOist FIXMEs and TBDs of Oulu"),
+    ("a sample sentence inside a longer text", "Reaching isolated mothers.", "Its title in English was chosen late."),
+    ("a host that only ends like example.org", "url: https://kohesio.ec.europa.eu/en/projects/example",
+     "url: https://notexample.org/projects/example"),
+    ("example.org as a subdomain of a real site", "url: https://kohesio.ec.europa.eu/en/projects/example",
+     "url: https://example.org.uk/projects"),
+    # texts are prose: an example address in a link is the editor's business (the good file links one)
+    ("an example link in a text", "Reaching isolated mothers.", "See [the guide](https://example.com/guide)."),
+]
+
+
+@pytest.mark.parametrize("what,old,new", NOT_PLACEHOLDERS, ids=[n[0] for n in NOT_PLACEHOLDERS])
+def test_what_only_looks_like_a_placeholder_is_clean(write, good_text, vocabs, what, old, new):
+    assert old in good_text
+    corpus = validate.check_paths([write(good_text.replace(old, new, 1))], vocabs, today=TODAY)
+    assert corpus.problems == [] and len(corpus.practices) == 1
+
+
+def test_the_validator_knows_the_scaffold_sentences():
+    from labb import scaffold
+
+    text = scaffold.render(scaffold.NewPractice(id="fi-x", country="FI", language="fi", region="FI1D9"))
+    for sentence in scaffold.SAMPLE_SENTENCES[:-2]:  # the two ellipses stand in for any text
+        assert sentence in text, sentence
+    assert scaffold.PLACEHOLDER_URL in text and text.count("TODO: ") == 7
+
+
+# -- the id starts with the country code ----------------------------------------------
+
+RENAME = "and rename the file to match (only before it is published: a published id never changes)"
+
+
+def _national(text: str, country: str, language: str = "en") -> str:
+    return text.replace("country: FI", f"country: {country}").replace("region: FI1D9\n", "") \
+        .replace("scope: regional", "scope: national").replace("language: fi", f"language: {language}")
+
+
+# (what, id, country, message, hint); the file is named after the id
+ID_PREFIXES = [
+    ("no country code", "good-start", "FI", "the id `good-start` does not start with the country code `fi-`",
+     f"start the id with `fi-`, e.g. `fi-good-start`, {RENAME}"),
+    ("another country's code", "se-good-start", "FI", "the id `se-good-start` does not start with the country code `fi-`",
+     f"start the id with `fi-`, e.g. `fi-good-start`, {RENAME}"),
+    ("the code without a hyphen", "figood-start", "FI", "the id `figood-start` does not start with the country code `fi-`",
+     f"start the id with `fi-`, e.g. `fi-figood-start`, {RENAME}"),
+    ("Greece written EL", "athens-centre", "EL", "the id `athens-centre` does not start with the country code `el-` or `gr-`",
+     f"start the id with `el-`, e.g. `el-athens-centre`, {RENAME}"),
+    ("Greece written GR", "athens-centre", "GR", "the id `athens-centre` does not start with the country code `gr-` or `el-`",
+     f"start the id with `gr-`, e.g. `gr-athens-centre`, {RENAME}"),
+    ("the United Kingdom", "fr-london-welcome", "UK",
+     "the id `fr-london-welcome` does not start with the country code `uk-` or `gb-`",
+     f"start the id with `uk-`, e.g. `uk-london-welcome`, {RENAME}"),
+]
+
+
+@pytest.mark.parametrize("what,pid,country,message,hint", ID_PREFIXES, ids=[i[0] for i in ID_PREFIXES])
+def test_an_id_without_its_country_code_is_a_warning(write, good_text, vocabs, what, pid, country, message, hint):
+    text = _national(good_text.replace("id: xx-good-practice", f"id: {pid}"), country)
+    corpus = validate.check_paths([write(text, f"{pid}.yaml")], vocabs, today=TODAY)
+    [problem] = corpus.problems
+    assert (problem.severity, problem.code, problem.line, problem.column, problem.field) == (
+        "warning", "id-prefix", 2, 5, "id")
+    assert (problem.message, problem.hint) == (message, hint)
+    assert corpus.ok and len(corpus.practices) == 1
+
+
+@pytest.mark.parametrize("pid,country", [
+    ("fi-good-start", "FI"), ("el-athens-centre", "EL"), ("gr-athens-centre", "EL"), ("el-athens-centre", "GR"),
+    ("gr-athens-centre", "GR"), ("uk-london-welcome", "UK"), ("gb-london-welcome", "UK"), ("uk-london-welcome", "GB"),
+    ("no-jobbsjansen", "NO"), ("xx-good-practice", "FI"),  # xx: the tests' and examples' own prefix
+])
+def test_an_id_with_its_country_code_is_clean(write, good_text, vocabs, pid, country):
+    text = _national(good_text.replace("id: xx-good-practice", f"id: {pid}"), country)
+    corpus = validate.check_paths([write(text, f"{pid}.yaml")], vocabs, today=TODAY)
+    assert corpus.problems == []
