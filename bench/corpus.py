@@ -107,7 +107,7 @@ def practice(i: int, rng: random.Random, vocabs: vocab.Vocabularies) -> tuple[st
         "lessons_learnt": texts(30),
         "transferability": texts(20),
         "challenges": texts(20),
-        "sources": [{"url": f"https://example.org/practice/{i}", "title": "Synthetic source", "seen": date(2026, 11, 23)}],
+        "sources": [{"url": f"https://labb.eu/bench/practice/{i}", "title": "Synthetic source", "seen": date(2026, 11, 23)}],
         "added": date(2026, 1, 1) + timedelta(days=rng.randrange(300)),
         "reviewed": date(2026, 11, 23),
     }
