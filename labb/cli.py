@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import click
+from click.core import ParameterSource
 
 from . import index, scaffold, schema, search, validate, vocab
 from .model import FACETS, SLUG, SORTS, Problem
@@ -22,6 +23,12 @@ INDEX = click.option(
     "--index", "index_dir", type=click.Path(path_type=Path, file_okay=False),
     default=Path("index"), show_default=True, help="Folder of the search index.",
 )
+
+
+def _practices_folder(practices_dir: Path) -> None:
+    """A usage error (exit 2) when the --practices folder is missing."""
+    if not practices_dir.is_dir():
+        raise click.BadParameter(f"the folder {practices_dir} does not exist", param_hint=["--practices"])
 
 
 def _vocabularies() -> vocab.Vocabularies:
@@ -65,6 +72,8 @@ def validate_command(paths: tuple[Path, ...], practices_dir: Path, fmt: str) -> 
 
     Exits 0 when there is no error (warnings allowed), 1 otherwise.
     """
+    if not paths:
+        _practices_folder(practices_dir)
     vocabs = _vocabularies()
     targets = list(paths) or [practices_dir]
     corpus = validate.check_paths(targets, vocabs)
@@ -169,11 +178,17 @@ def build_index(practices_dir: Path, index_dir: Path, rebuild: bool = False, qui
     show = sys.stderr.isatty() and not quiet
     try:
         report = index.build(practices_dir, index_dir, vocabs, rebuild=rebuild, jobs=jobs,
-                             progress=progress if show else None)
+                             progress=progress if show else None, allow_removals=allow_removals)
+    except index.RemovalRefused as exc:
+        how = "run again with --allow-removals" if command == "index" else "run `labb index --allow-removals`"
+        click.echo(f"labb {command}: refusing to remove {exc.removed} of {exc.live} practices from the live index "
+                   f"(is --practices right? {exc.practices_dir} holds {exc.files} practice "
+                   f"file{'' if exc.files == 1 else 's'}); {how} to remove them", err=True)
+        sys.exit(1)
     except index.BuildFailed as exc:
         for problem in exc.problems:
             click.echo(_line(problem), err=True)
-        click.echo(f"labb index: {exc}", err=True)
+        click.echo(f"labb {command}: {exc}", err=True)
         sys.exit(1)
     finally:
         if bar is not None:
@@ -192,11 +207,16 @@ def build_index(practices_dir: Path, index_dir: Path, rebuild: bool = False, qui
 @click.option("--rebuild", is_flag=True, help="Rebuild everything instead of only what changed.")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), metavar="N",
               help="Processes for a full build of many practices  [default: one per CPU]")
-def index_command(practices_dir: Path, index_dir: Path, rebuild: bool, jobs: int | None) -> None:
+@click.option("--allow-removals", is_flag=True,
+              help="Allow a build that removes every practice of the live index, or more than half.")
+def index_command(practices_dir: Path, index_dir: Path, rebuild: bool, jobs: int | None,
+                  allow_removals: bool) -> None:
     """Validate the practices, then build or update the search index.
 
-    The live index is replaced atomically; a failed build leaves it as it was."""
-    build_index(practices_dir, index_dir, rebuild, jobs=jobs)
+    The live index is replaced atomically; a failed build leaves it as it was. A build
+    that would remove more than half of the live index's practices is refused unless
+    --allow-removals is given."""
+    build_index(practices_dir, index_dir, rebuild, jobs=jobs, allow_removals=allow_removals)
 
 
 @main.command("search")
@@ -217,15 +237,22 @@ def search_command(words: tuple[str, ...], filters: tuple[str, ...], sort: str, 
                                     "per_page": [str(per_page)], "lang": [lang]}
     for item in filters:
         facet, sep, value = item.partition("=")
-        if not sep or facet not in FACETS:
+        if not sep:
             raise click.BadParameter(f"use FACET=VALUE with a facet among: {', '.join(FACETS)}",
-                                     param_hint="--filter")
+                                     param_hint=["--filter"])
+        problem = search.facet_problem(facet)
+        if problem:
+            raise click.BadParameter(str(problem), param_hint=["--filter"])
         params.setdefault(facet, []).append(value)
+    query, problems = search.parse_params(params, vocabs)
+    if problems:  # click has checked --sort, --page and --per-page: these are --filter values
+        raise click.BadParameter(str(problems[0]), param_hint=["--filter"])
     try:
-        results = search.run(params, search.Searcher(index_dir, vocabs))
+        results = search.Searcher(index_dir, vocabs).search(query)
     except search.NoIndex as exc:
         raise click.ClickException(str(exc))
-    query = results.query
+    if results.page_problem:
+        raise click.BadParameter(str(results.page_problem), param_hint=["--page"])
     if as_json:
         click.echo(json.dumps(results.as_dict(), ensure_ascii=False, indent=2))
         return
@@ -262,13 +289,20 @@ def serve_command(host: str, port: int, threads: int, practices_dir: Path, index
 
     from .web import create_app
 
+    if click.get_current_context().get_parameter_source("practices_dir") is not ParameterSource.DEFAULT:
+        _practices_folder(practices_dir)  # a mistyped folder is reported even when no build needs it
     if not index.is_current(index_dir, _vocabularies()):
         click.echo(f"the index in {index_dir} is missing or out of date: building it first", err=True)
-        build_index(practices_dir, index_dir)
+        build_index(practices_dir, index_dir, command="serve")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)
     app = create_app({"PRACTICES": practices_dir, "INDEX": index_dir})
-    server = create_server(app, host=host, port=port, threads=threads, ident="labb")
+    try:
+        server = create_server(app, host=host, port=port, threads=threads, ident="labb")
+    except OSError as exc:  # the port is taken, the address is not this machine's...
+        reason = exc.strerror or str(exc)
+        click.echo(f"labb serve: cannot listen on {host}:{port}: {reason[:1].lower()}{reason[1:]}", err=True)
+        sys.exit(1)
     click.echo(f"labb serving on http://{host}:{server.effective_port}/ (Ctrl-C to stop)", err=True)
 
     def stop(signum, frame):  # SIGTERM (a service manager) stops as cleanly as Ctrl-C

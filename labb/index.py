@@ -65,6 +65,16 @@ class BuildFailed(Exception):
         self.problems = problems or []
 
 
+class RemovalRefused(BuildFailed):
+    """The build would remove every practice of the live index, or more than half of
+    them (a wrong practices folder, most likely); `allow_removals=True` allows it."""
+
+    def __init__(self, removed: int, live: int, files: int, practices_dir: Path):
+        self.removed, self.live, self.files, self.practices_dir = removed, live, files, practices_dir
+        super().__init__(f"refusing to remove {removed} of {live} practices from the live index "
+                         f"({practices_dir} holds {files} practice file{'' if files == 1 else 's'})")
+
+
 @dataclass
 class BuildReport:
     generation: str
@@ -253,18 +263,35 @@ def _cleanup(index_dir: Path, live: Path) -> None:
             shutil.rmtree(old, ignore_errors=True)
 
 
-def _hash(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+def _hash(path: Path) -> str | None:
+    """The file's digest, or None when it cannot be read (validation then says why)."""
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None
+
+
+def _check_removals(live_files: dict[str, dict], new_files: dict[str, dict], practices_dir: Path) -> None:
+    """Refuse a build that would remove every practice of the live index, or more than half."""
+    live = {info["id"] for info in live_files.values() if isinstance(info, dict) and info.get("id")}
+    gone = live - {info["id"] for info in new_files.values() if info.get("id")}
+    if gone and 2 * len(gone) > len(live):
+        raise RemovalRefused(len(gone), len(live), len(new_files), practices_dir)
 
 
 def build(practices_dir: Path, index_dir: Path, vocabs: Vocabularies, *, rebuild: bool = False,
-          progress: Callable[[int, int], None] | None = None, jobs: int | None = None) -> BuildReport:
+          progress: Callable[[int, int], None] | None = None, jobs: int | None = None,
+          allow_removals: bool = False) -> BuildReport:
     """Validate, then index `practices_dir` into a new generation of `index_dir`.
 
     A full build of many files runs in `jobs` processes (default: one per CPU), each
     validating and writing its own share of the files. Raises BuildFailed (the live
-    index untouched) when any file has an error."""
+    index untouched) when `practices_dir` does not exist or any file has an error, and
+    RemovalRefused when the build would remove every practice of the live index or
+    more than half of them, unless `allow_removals`."""
     started = time.perf_counter()
+    if not Path(practices_dir).exists():
+        raise BuildFailed(f"the practices folder {practices_dir} does not exist")
     with _locked(index_dir):
         live = current_generation(index_dir)
         manifest = read_manifest(live) if live else {}
@@ -274,7 +301,8 @@ def build(practices_dir: Path, index_dir: Path, vocabs: Vocabularies, *, rebuild
 
         files = validate.practice_files([practices_dir])
         hashes = {str(p): _hash(p) for p in files}
-        changed = [p for p in files if old_files.get(str(p), {}).get("hash") != hashes[str(p)]]
+        changed = [p for p in files  # an unreadable file (no hash) is validated, which reports it
+                   if hashes[str(p)] is None or old_files.get(str(p), {}).get("hash") != hashes[str(p)]]
         removed = [path for path in old_files if path not in hashes]
         parts = _parts(len(changed), jobs) if full else 1
 
@@ -300,6 +328,8 @@ def build(practices_dir: Path, index_dir: Path, vocabs: Vocabularies, *, rebuild
             new_files = {str(p): {"hash": hashes[str(p)], "id": old_files.get(str(p), {}).get("id")} for p in files}
             for path, practice_id in ids.items():
                 new_files[path]["id"] = practice_id
+            if not allow_removals:
+                _check_removals(manifest.get("files", {}) if live else {}, new_files, practices_dir)
             # A new file, never a write into the hard-linked copy of the live manifest.
             (generation / f"{MANIFEST}.new").write_text(json.dumps(
                 {"stamp": current_stamp, "built": date.today().isoformat(), "files": new_files},

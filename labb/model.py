@@ -421,6 +421,37 @@ class Query:
 
 
 @dataclass(frozen=True)
+class QueryProblem:
+    """A search parameter that cannot be used as given: an unknown facet or facet
+    value, sort or page number. The command line turns it into exit 2, the API into
+    a 400 (a page past the last into a 404), the search page into a note."""
+
+    parameter: str
+    """The URL parameter (`dimension`, `sort`, `page`...), or `facet` for an unknown facet name."""
+    value: str
+    message: str
+    """What is wrong, as a clause: "`labour-markt` is not a known dimension"."""
+    suggestion: str | None = None
+    """The closest value that would work, for "did you mean"."""
+
+    def __str__(self) -> str:
+        """`labour-markt` is not a known dimension; did you mean `labour-market`?"""
+        return self.message + (f"; did you mean `{self.suggestion}`?" if self.suggestion else "")
+
+    @property
+    def sentence(self) -> str:
+        """The problem as a sentence of its own (an API error's `message`)."""
+        text = str(self)
+        return text[:1].upper() + text[1:] + ("" if text.endswith(("?", ".")) else ".")
+
+    def note(self, outcome: str) -> str:
+        """The problem as a note on a page that went on without the value: `outcome`
+        says how ("it was ignored")."""
+        hint = f" (did you mean `{self.suggestion}`?)" if self.suggestion else ""
+        return f"{self.message[:1].upper()}{self.message[1:]}{hint}; {outcome}."
+
+
+@dataclass(frozen=True)
 class Segment:
     """A piece of a snippet; `hit` when it matched the query."""
 
@@ -488,6 +519,14 @@ class Results:
     @property
     def pages(self) -> int:
         return max(1, -(-self.total // self.query.per_page))
+
+    @property
+    def page_problem(self) -> QueryProblem | None:
+        """The problem when the query asks for a page past the last (page 1 always exists)."""
+        if self.query.page <= self.pages:
+            return None
+        return QueryProblem("page", str(self.query.page),
+                            f"there is no page {self.query.page}; the last page is {self.pages}")
 
     def as_dict(self) -> dict[str, Any]:
         """The JSON contract shared by `labb search --json` and /api/search."""

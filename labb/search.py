@@ -10,6 +10,7 @@ facet value when a generation is opened, never by one search per facet.
 
 from __future__ import annotations
 
+import difflib
 import json
 import re
 import threading
@@ -26,7 +27,8 @@ from whoosh.qparser import AndGroup, MultifieldParser, OrGroup, PlusMinusPlugin
 from . import analysis
 from .matching import Evaluator, Matched
 from .index import current_generation, read_manifest, stamp, stemmed_languages
-from .model import FACET_VOCABULARY, FACETS, SORTS, FacetValue, Hit, Practice, Query, Results, Segment
+from .model import (FACET_VOCABULARY, FACETS, PROGRAMMING_PERIODS, SORTS, FacetValue, Hit, Practice, Query,
+                    QueryProblem, Results, Segment)
 from .vocab import LABEL_LANGUAGES, Vocabularies
 
 MAX_QUERY = 300
@@ -96,10 +98,12 @@ class NoIndex(Exception):
     """There is no index yet: run `labb index`."""
 
 
-def parse_params(params: Mapping[str, Iterable[str]], vocabs: Vocabularies) -> tuple[Query, list[str]]:
+def parse_params(params: Mapping[str, Iterable[str]], vocabs: Vocabularies) -> tuple[Query, list[QueryProblem]]:
     """Build a Query from URL-style parameters (`q`, a list per facet, `sort`, `page`,
-    `per_page`, `lang`), with a note for every value that could not be used."""
-    notes: list[str] = []
+    `per_page`, `lang`), with a problem for every value that could not be used. The
+    query does without them: an unknown facet value is left out, a bad sort or number
+    takes its default. (Unknown parameter names are not read, so not reported.)"""
+    problems: list[QueryProblem] = []
 
     def first(name: str, default: str = "") -> str:
         values = list(params.get(name) or ())
@@ -112,37 +116,82 @@ def parse_params(params: Mapping[str, Iterable[str]], vocabs: Vocabularies) -> t
             continue
         known = {v for v in values if _known_value(facet, v, vocabs)}
         for bad in sorted(values - known):
-            notes.append(f"`{bad[:60]}` is not a known {facet.replace('_', ' ')}; it was ignored.")
+            problems.append(QueryProblem(facet, bad, f"`{bad[:60]}` is not a known {facet.replace('_', ' ')}",
+                                         _closest_value(facet, bad, vocabs)))
         if known:
             filters[facet] = frozenset(known)
     sort = first("sort", "relevance")
     if sort not in SORTS:
-        notes.append(f"Unknown sort `{sort[:30]}`; sorted by relevance.")
+        problems.append(QueryProblem("sort", sort, f"unknown sort `{sort[:30]}`", _closest(sort, SORTS)))
         sort = "relevance"
-    page = _number(first("page", "1"), 1, notes, "page")
-    per_page = min(_number(first("per_page", "20"), 20, notes, "per_page"), MAX_PER_PAGE)
+    page = _number(first("page", "1"), 1, problems, "page")
+    per_page = min(_number(first("per_page", "20"), 20, problems, "per_page"), MAX_PER_PAGE)
     lang = first("lang", "en")
     if lang not in vocabs["languages"]:
         lang = "en"
-    return Query(text=first("q"), filters=filters, sort=sort, page=page, per_page=per_page, lang=lang), notes
+    return Query(text=first("q"), filters=filters, sort=sort, page=page, per_page=per_page, lang=lang), problems
+
+
+OUTCOMES = {"sort": "sorted by relevance", "page": "using 1", "per_page": "using 20"}
+"""What a search that goes on despite a problem does instead (for a facet value: ignores it)."""
+
+
+def problem_notes(problems: Iterable[QueryProblem]) -> list[str]:
+    """The problems as the search page's notes: each says what was done instead."""
+    return [p.note(OUTCOMES.get(p.parameter, "it was ignored")) for p in problems]
+
+
+def facet_problem(name: str) -> QueryProblem | None:
+    """The problem with a facet name (`--filter NAME=VALUE`), or None when it is a facet."""
+    if name in FACETS:
+        return None
+    suggestion = _closest(name, FACETS, cutoff=0.65)  # not `country` for `colour`
+    among = "" if suggestion else f"; the facets are {', '.join(FACETS)}"
+    return QueryProblem("facet", name, f"`{name[:60]}` is not a facet{among}", suggestion)
 
 
 def run(params: Mapping[str, Iterable[str]], searcher: "Searcher") -> Results:
-    """Parse URL-style parameters and search: what the CLI, the pages and the API all do."""
-    query, notes = parse_params(params, searcher.vocabs)
+    """Parse URL-style parameters and search, noting each problem and going on without
+    it: what the search page does. (The API and the command line refuse a problem
+    instead: they call parse_params and Searcher.search themselves.)"""
+    query, problems = parse_params(params, searcher.vocabs)
     results = searcher.search(query)
-    return replace(results, notes=(*notes, *results.notes)) if notes else results
+    return replace(results, notes=(*problem_notes(problems), *results.notes)) if problems else results
 
 
-def _number(text: str, default: int, notes: list[str], name: str) -> int:
+def _number(text: str, default: int, problems: list[QueryProblem], name: str) -> int:
     try:
         value = int(text)
     except ValueError:
         value = 0
     if value < 1:
-        notes.append(f"`{text[:20]}` is not a valid {name}; using {default}.")
+        problems.append(QueryProblem(name, text, f"`{text[:20]}` is not a valid {name}"))
         return default
     return value
+
+
+def _closest(value: str, options: Iterable[str], cutoff: float = 0.6) -> str | None:
+    if len(value) > 100:  # nothing that long is close to an option; spare difflib the work
+        return None
+    found = difflib.get_close_matches(value.lower(), list(options), n=1, cutoff=cutoff)
+    return found[0] if found else None
+
+
+def _closest_value(facet: str, value: str, vocabs: Vocabularies) -> str | None:
+    """The known value of `facet` closest to `value`, for "did you mean"."""
+    if len(value) > 100:
+        return None
+    if facet == "period":
+        return _closest(value, [*(f"{a}-{b}" for a, b in PROGRAMMING_PERIODS), "before-2000", "after-2034"])
+    if facet == "criterion":
+        criterion, sep, level = value.partition(":")
+        criteria, levels = vocabs["criteria"], vocabs["levels"]
+        criterion = criterion if criterion in criteria else criteria.suggest(criterion)
+        if not sep or not criterion:
+            return criterion
+        level = level if level in levels else levels.suggest(level)
+        return f"{criterion}:{level}" if level else criterion
+    return vocabs[FACET_VOCABULARY[facet]].suggest(value)
 
 
 def _known_value(facet: str, value: str, vocabs: Vocabularies) -> bool:
@@ -277,8 +326,10 @@ class Searcher:
             self._parsers[key] = parser
         return parser
 
-    def _text_query(self, text: str, notes: list[str]) -> tuple[Any, str]:
-        """Parse `text`; a query that cannot be parsed is searched as plain words."""
+    def _text_query(self, text: str, notes: list[str], filtered: bool = False) -> tuple[Any, str]:
+        """Parse `text`; a query that cannot be parsed is searched as plain words, and
+        one of only stop words (which no index holds) is no text query at all (None):
+        every practice (that matches the filters, when `filtered`), with a note."""
         if len(text) > MAX_QUERY:
             notes.append(f"The query was shortened to its first {MAX_QUERY} characters.")
             text = text[:MAX_QUERY]
@@ -296,7 +347,11 @@ class Searcher:
         except Exception:  # whoosh's parser can fail on odd input: fall back to words
             parsed = None
         if parsed is None or parsed is wq.NullQuery:
-            words = " ".join(_WORD.findall(text))
+            found = _WORD.findall(text)
+            if found and all(w.casefold() in analysis.STOP_WORDS for w in found):
+                notes.append(_too_common(found, filtered))
+                return None, text
+            words = " ".join(found)
             notes.append("The query could not be read as written; it was searched as plain words.")
             parsed = self._parser(AndGroup).parse(words) if words else None
         return (self._bridge.widen(_fold_prefixes(parsed)) if parsed is not None else None), text
@@ -304,7 +359,7 @@ class Searcher:
     def _select(self, gen: _Generation, query: Query, notes: list[str]):
         """The text match (with its any-word fallback) and the filters: what both a
         page of results and a full export are made from."""
-        parsed, text = self._text_query(query.text, notes)
+        parsed, text = self._text_query(query.text, notes, filtered=bool(query.filters))
         hit = None
         if parsed is not None:
             hit = self._match(gen, parsed)
@@ -314,6 +369,9 @@ class Searcher:
                 if hit.ids:
                     notes.append("No practice has all the words; these have some of them.")
                     parsed = any_word
+            kept = [w for w in _WORD.findall(text) if w.casefold() not in analysis.STOP_WORDS]
+            if not hit.ids and kept and all(len(w) == 1 for w in kept):
+                notes.append(_one_character(kept))
         matched = hit.ids if hit is not None else gen.live
         groups = self._filter_groups(gen, query)
         results = matched.copy()
@@ -332,9 +390,7 @@ class Searcher:
             order = self._order(gen, BitMap(scores), scores, query)
         else:
             scores, order = {}, self._order(gen, results, {}, query)
-        page = order[first:first + query.per_page]
-        if query.page > 1 and not page and results:
-            notes.append(f"There is no page {query.page}; the last page is {-(-len(results) // query.per_page)}.")
+        page = order[first:first + query.per_page]  # empty past the last page: see Results.page_problem
         keys = _match_keys(parsed) if parsed is not None else None
         hits = tuple(self._hit(practice, scores.get(d, 0.0), keys, query.lang)
                      for d, practice in zip(page, self._stored(gen, page)))
@@ -522,6 +578,27 @@ class Searcher:
                 return []
             found = gen.searcher.search(wq.Or(clauses), limit=limit, mask=wq.Term("id", practice_id))
             return [(hit.score, _load(gen.searcher.stored_fields(hit.docnum)["doc"])) for hit in found]
+
+
+def _listed(words: list[str]) -> tuple[str, bool]:
+    """`a`, `b` and `c` (each word once, at most five), and whether there are several."""
+    shown = [f"`{w[:30]}`" for w in dict.fromkeys(words)][:5]
+    listed = shown[0] if len(shown) == 1 else f"{', '.join(shown[:-1])} and {shown[-1]}"
+    return listed, len(shown) > 1
+
+
+def _too_common(words: list[str], filtered: bool) -> str:
+    listed, several = _listed(words)
+    subject = f"{listed} are too common words" if several else f"{listed} is too common a word"
+    every = "every practice that matches the filters" if filtered else "every practice"
+    return f"{subject} to search for; showing {every}."
+
+
+def _one_character(words: list[str]) -> str:
+    listed, several = _listed(words)
+    more = "longer words" if several else "more of the word"
+    return (f"No practice has the one-character word{'s' if several else ''} {listed}; type {more}, "
+            "or at least two letters and `*` (like `in*`).")
 
 
 def _load(blob: bytes) -> Practice:

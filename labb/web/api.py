@@ -1,7 +1,8 @@
 """The JSON API: /api/search, /api/practices/<id>, /api/openapi.json, and the /api page.
 
 `/api/search` answers exactly what `labb search --json` prints for the same
-parameters (both are `search.run(params, searcher).as_dict()`). Every response
+parameters (both are `Searcher.search` of what `parse_params` read, as_dict()), and
+refuses what it refuses (a 400 or 404 for its exit 2). Every response
 under /api/ is JSON, errors included: `{"status", "error", "message"}`. The API,
 the exports and the feed are open to other origins (CORS, no credentials): the
 data is public, and partners build on it from their own pages.
@@ -20,7 +21,7 @@ from werkzeug.exceptions import HTTPException, default_exceptions
 
 from ..model import FACET_VOCABULARY, FACETS, PROGRAMMING_PERIODS, SORTS, Practice
 from ..schema import inline_vocabularies
-from ..search import MAX_PER_PAGE, NoIndex, run
+from ..search import MAX_PER_PAGE, NoIndex, parse_params, run
 from ..vocab import Vocabularies
 from .pages import request_params, searcher, vocabs
 
@@ -59,7 +60,13 @@ def error_response(status: int, message: str | None = None, headers: dict[str, s
 
 @bp.route("/api/search")
 def search_json():
-    return json_response(run(request_params(), searcher()).as_dict())
+    query, problems = parse_params(request_params(), vocabs())
+    if problems:  # unlike the search page, which notes them and goes on
+        return error_response(400, " ".join(p.sentence for p in problems[:10]))
+    results = searcher().search(query)
+    if results.page_problem:
+        return error_response(404, results.page_problem.sentence)
+    return json_response(results.as_dict())
 
 
 @bp.route("/api/practices/<practice_id>")
@@ -254,7 +261,8 @@ def _parameters(vocabularies: Vocabularies) -> dict[str, Any]:
         out[facet] = {
             "name": facet, "in": "query", "required": False, "style": "form", "explode": True,
             "description": FACET_DESCRIPTIONS[facet] + " Repeat the parameter for OR; different facets "
-                           "combine with AND. Unknown values are ignored and reported in `notes`.",
+                           "combine with AND. An unknown value is a 400 error whose message suggests the "
+                           "closest known value.",
             "schema": {"type": "array", "items": _facet_enum(vocabularies, facet), "maxItems": 50},
         }
     out["sort"] = {"name": "sort", "in": "query", "required": False,
@@ -388,7 +396,11 @@ def build_openapi(vocabularies: Vocabularies) -> dict[str, Any]:
                                "object as `labb search --json`.",
                 "parameters": search_parameters,
                 "responses": {"200": {"description": "Results and facets.", "content": {
-                    "application/json": {"schema": {"$ref": "#/components/schemas/SearchResults"}}}}, **errors},
+                    "application/json": {"schema": {"$ref": "#/components/schemas/SearchResults"}}}}, **errors,
+                    "400": _error("A parameter cannot be used: an unknown facet value or sort, or a page or "
+                                  "per_page that is not a whole number from 1. The message says which, with "
+                                  "the closest known value when there is one."),
+                    "404": _error("There is no such page of results: the message names the last page.")},
             }},
             "/api/practices/{id}": {"get": {
                 "operationId": "getPractice", "summary": "One practice, with its derived values.",

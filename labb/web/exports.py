@@ -91,7 +91,14 @@ def _export_query(query: Query) -> dict[str, Any]:
 
 
 def _search() -> tuple[Query, int, Iterator[Practice], str]:
-    query, _ = parse_params(request_params(), vocabs())
+    query, problems = parse_params(request_params(), vocabs())
+    problems = [p for p in problems if p.parameter not in ("page", "per_page")]  # an export has no pages
+    if problems:  # as /api/search: a 400 with the JSON error object the API description gives
+        from flask import abort
+
+        from .api import error_response
+
+        abort(error_response(400, " ".join(p.sentence for p in problems[:10])))
     total, practices = searcher().ordered(query)  # before streaming: a missing index is a clean 503
     return query, total, practices, request.host_url.rstrip("/")
 

@@ -160,6 +160,10 @@ def search():
     query = results.query
     state = _state(params)
     page, pages = results.query.page, results.pages
+    if results.page_problem:  # past the last page: a 404 that links to the last one
+        last = _url(state, page=[str(pages)] if pages > 1 else None)
+        message = Markup('<a href="{}">{}</a>').format(last, results.page_problem.sentence)
+        return render_template("error.html", status=404, title=_("Page not found"), message=message), 404
     return render_template(
         "search.html",
         results=results, notes=results.notes, describe=describe(results),
