@@ -126,7 +126,7 @@ def _ask(value: str | None, prompt: str, default: str | None = None) -> str | No
 @PRACTICES
 def new_command(pid: str | None, country: str | None, region: str | None, language: str | None,
                 write: bool, practices_dir: Path) -> None:
-    """Scaffold a valid practice file. Prompts for what is missing when run in a terminal."""
+    """Scaffold a practice file and list its placeholders. Prompts for what is missing when run in a terminal."""
     vocabs = _vocabularies()
     pid = _ask(pid, "Id (e.g. fi-good-start-oulu)")
     country = _ask(country, "Country (ISO code, e.g. FI)")
@@ -155,16 +155,21 @@ def new_command(pid: str | None, country: str | None, region: str | None, langua
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(text, encoding="utf-8")
     checked = validate.check_file(target, vocabs)
-    for problem in checked.problems:
-        click.echo(_line(problem), err=True)
-    click.echo(f"wrote {target}; fill in the TODOs, then run: labb validate {target}")
-    if checked.practice is None:
+    for problem in sorted(checked.problems):
+        click.echo(_line(problem))
+    if any(p.severity == "error" and p.code != "placeholder" for p in checked.problems):
+        click.echo(f"wrote {target}, with errors besides its placeholders (listed above)", err=True)
         sys.exit(1)
+    count = sum(p.code == "placeholder" for p in checked.problems)
+    click.echo(f"wrote {target}; replace its {count} placeholder(s) listed above with what the sources say, "
+               f"then run: labb validate {target}", err=True)
 
 
 def build_index(practices_dir: Path, index_dir: Path, rebuild: bool = False, quiet: bool = False,
-                jobs: int | None = None) -> None:
-    """Validate and index; print problems and exit 1 when the build fails."""
+                jobs: int | None = None, allow_removals: bool = False, command: str = "index") -> None:
+    """Validate and index; print problems and exit 1 when the build fails (`command`
+    names the command in its messages)."""
+    _practices_folder(practices_dir)
     vocabs = _vocabularies()
     bar = None
 

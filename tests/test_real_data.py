@@ -1,0 +1,122 @@
+"""Every page, API record and export works on the shipped practices, on the same
+practices thinned to fewer fields, and on practices with only the required keys,
+in every interface language; a crawl from the front pages finds no error and no
+broken link."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from markupsafe import escape
+
+from labb.model import FACETS
+from labb.web.i18n import LANGUAGES
+
+from .conftest import DATA
+from .site import SHIPPED, built_client, check_exports, check_practice, crawl, html_of, write_thinned
+
+SPARSE = DATA / "pt-sparse-practice.yaml"
+
+
+@pytest.fixture(scope="module")
+def shipped(tmp_path_factory, vocabs):
+    return built_client(SHIPPED, tmp_path_factory.mktemp("shipped"), vocabs)
+
+
+@pytest.fixture(scope="module", params=["shipped", "thinned", "required-only"])
+def corpus(request, tmp_path_factory, vocabs):
+    """The shipped practices as they are; with each optional field kept at random (a fixed
+    seed); or with none of them; the two thinned ones with the hand-written sparse fixture."""
+    if request.param == "shipped":
+        return request.getfixturevalue("shipped")
+    root = tmp_path_factory.mktemp(request.param)
+    keep = {"thinned": 0.5, "required-only": 0.0}[request.param]
+    practices = write_thinned(SHIPPED, root / "practices", keep=keep, seed=11)
+    (practices / SPARSE.name).write_text(SPARSE.read_text(encoding="utf-8"), encoding="utf-8")
+    return built_client(practices, root, vocabs)
+
+
+def test_the_shipped_corpus_is_real(shipped):
+    practices, _ = shipped
+    assert len(practices) >= 60
+    assert len({p.country for p in practices}) >= 20
+
+
+def test_every_practice_page_in_every_language(corpus):
+    practices, client = corpus
+    requests = sum(check_practice(client, p) for p in practices)
+    assert requests == len(practices) * (len(LANGUAGES) * 2 + 1)
+
+
+def test_the_sparse_fixture_has_only_required_keys(vocabs):
+    from labb.model import Practice
+
+    from labb import validate
+
+    checked = validate.check_file(SPARSE, vocabs)
+    assert checked.practice is not None, checked.problems
+    data = checked.practice.model_dump(exclude_none=True, exclude_defaults=True)
+    required = {name for name, field in Practice.model_fields.items() if field.is_required()}
+    assert set(data) - {"duration_months"} == required
+
+
+def test_exports_and_feed(corpus):
+    practices, client = corpus
+    check_exports(client, practices)
+
+
+def test_every_region_panel_and_the_map_in_every_language(corpus, vocabs):
+    practices, client = corpus
+    by_region: dict[str, list] = {}
+    for p in practices:
+        if p.region:
+            by_region.setdefault(p.region, []).append(p)
+    for lang in LANGUAGES:
+        page = html_of(client.get(f"/map?lang={lang}"))
+        for code in by_region:
+            assert f"/regions/{code}?lang={lang}" in page or f"region={code}" in page, (lang, code)
+        for term in vocabs.regions:
+            panel = html_of(client.get(f"/regions/{term.id}?lang={lang}"))
+            assert str(escape(term.label_in(lang))) in panel, (lang, term.id)
+            for p in by_region.get(term.id, [])[:5]:
+                assert str(escape(p.text("title", lang)[1])) in panel, (lang, term.id, p.id)
+
+
+def test_search_pages_in_every_language(corpus):
+    practices, client = corpus
+    for lang in LANGUAGES:
+        for query in ("", "q=integration", "sort=budget", "sort=title", "sort=newest", "page=2"):
+            page = html_of(client.get(f"/?lang={lang}&{query}"))
+            assert f'<html lang="{lang}"' in page
+        api = client.get(f"/api/search?lang={lang}&per_page=100").get_json()
+        assert api["total"] == len(practices)
+        assert {r["id"] for r in api["results"]} == {p.id for p in practices}
+
+
+def _expand(url: str) -> bool:
+    """Follow the links of every page but filtered search pages and pages past the second:
+    those are fetched (and must answer), but only recombine links already followed."""
+    parts = urlsplit(url)
+    if parts.path != "/":
+        return not parts.path.startswith(("/static/", "/export.", "/feed.", "/api/"))
+    params = parse_qs(parts.query)
+    filters = sum(len(params.get(f, ())) for f in FACETS)
+    return filters == 0 and int(params.get("page", ["1"])[0] or 1) <= 2
+
+
+@pytest.mark.parametrize("lang", ["en", "el"])
+def test_crawl_finds_no_error_and_no_broken_link(shipped, lang):
+    practices, client = shipped
+    starts = [f"/?lang={lang}", f"/map?lang={lang}", f"/api?lang={lang}"]
+    visited, broken = 0, []
+    kinds = set()
+    for url, found_on, response in crawl(client, starts, _expand):
+        visited += 1
+        kinds.add(urlsplit(url).path.split("/")[1])
+        if response.status_code >= 400:
+            broken.append((response.status_code, url, found_on))
+    assert not broken, broken[:10]
+    assert {"", "practices", "regions", "map", "api", "static", "export.csv", "feed.atom"} <= kinds, kinds
+    assert visited > len(practices) * 2
+    print(f"crawled {visited} addresses in {lang}")
