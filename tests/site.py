@@ -177,6 +177,7 @@ def crawl(client, starts: list[str], expand) -> Iterator[tuple[str, str, Any]]:
         response = client.get(url)
         yield url, found_on, response
         body = response.get_data(as_text=True) if response.mimetype == "text/html" else ""
+        response.close()  # exports stream: end them before the next request
         if not body or response.status_code != 200 or not expand(url):
             continue
         for link in links(body):
