@@ -82,7 +82,9 @@ def practice_files(paths: Iterable[Path]) -> list[Path]:
     found: set[Path] = set()
     for path in paths:
         if path.is_dir():
-            found.update(p for p in path.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file())
+            # A broken link is listed too, so that it is reported as unreadable rather than skipped.
+            found.update(p for p in path.rglob("*") if p.suffix in (".yaml", ".yml")
+                         and (p.is_file() or (p.is_symlink() and not p.exists())))
         else:
             found.add(path)
     return sorted(found)

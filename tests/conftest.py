@@ -103,6 +103,20 @@ def web_site(tmp_path_factory, vocabs) -> tuple[Path, Path]:
     return practices, root / "index"
 
 
+@pytest.fixture(scope="module")
+def app(web_site):
+    """The web app on the small multilingual corpus (modules with their own corpus override it)."""
+    from labb.web import create_app
+
+    _, index_dir = web_site
+    return create_app({"INDEX": index_dir, "TESTING": True})
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
 # -- a real browser and a real server on loopback
 
 CHROMIUM = Path("/usr/bin/chromium")

@@ -21,15 +21,6 @@ from .conftest import GOOD
 # -- fixtures ------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def app(web_site):
-    _, index_dir = web_site
-    return create_app({"INDEX": index_dir, "TESTING": True})
-
-
-@pytest.fixture
-def client(app):
-    return app.test_client()
 
 
 class Page(HTMLParser):
