@@ -1,5 +1,5 @@
 // labb map: choosing a region shows its panel next to the map without leaving the page.
-// Without this file every marker and list entry is a plain link to /regions/<code>.
+// Without this file every region of the map and of the list is a plain link to /regions/<code>.
 (function () {
   "use strict";
   var panel = document.getElementById("region-panel");
@@ -8,7 +8,7 @@
   var empty = panel.querySelector(".region-panel") ? null : panel.innerHTML;
 
   function mark(code) {
-    document.querySelectorAll(".marker").forEach(function (m) {
+    document.querySelectorAll(".map-region, .region-link").forEach(function (m) {
       var on = m.getAttribute("data-region") === code;
       m.classList.toggle("current", on);
       if (on) { m.setAttribute("aria-current", "true"); } else { m.removeAttribute("aria-current"); }
@@ -24,7 +24,7 @@
   function mapUrl(code) {
     var url = new URL(window.location.href);
     url.pathname = mapPath;
-    if (code) { url.searchParams.set("region", code); } else { url.searchParams.delete("region"); }
+    if (code) { url.searchParams.set("show", code); } else { url.searchParams.delete("show"); }
     url.hash = "";
     return url.toString();
   }
