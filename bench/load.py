@@ -1,6 +1,6 @@
 """Load test: the real server (`labb serve`, waitress) under N concurrent clients.
 
-    python bench/load.py --size 10000 --clients 8,32 --seconds 20 [--json out.json] [--workdir DIR]
+    python bench/load.py --size 10000 --clients 8,32 --seconds 20 [--workers N] [--no-cache] [--json out.json]
 
 A synthetic corpus of --size practices (bench/corpus.py, fixed seed) is generated
 in the work folder, or reused when it is already there; the index is built with
@@ -15,7 +15,8 @@ that many threads, each with its own keep-alive HTTP/1.1 connection and
   group, fund), half of them with words too
 - 10 % browse: facet filters only, another sort, sometimes page 2-5
 - 30 % a practice page (an id from the corpus)
--  5 % a practice that does not exist: a 404 is intended there
+-  5 % a practice that does not exist: a 404 is intended there (as for a browse page
+  past the last)
 
 Per client count it prints requests/s, median, p95 and p99 latency (ms, time from
 sending the request to reading the whole body) and the errors: any status other
@@ -76,17 +77,40 @@ def prepare(workdir: Path, size: int, seed: int) -> tuple[Path, Path]:
         print(f"reusing {practices}", file=sys.stderr)
     index_dir = workdir / f"index-{size}-{seed}"
     report = index.build(practices, index_dir, vocab.default())
-    print(f"index: {'full build' if report.full else 'update'}, {report.added} added, "
-          f"{report.unchanged} unchanged in {report.seconds:.1f} s -> {index_dir}", file=sys.stderr)
+    print(
+        f"index: {'full build' if report.full else 'update'}, {report.added} added, "
+        f"{report.unchanged} unchanged in {report.seconds:.1f} s -> {index_dir}",
+        file=sys.stderr,
+    )
     return practices, index_dir
 
 
 class Server:
-    def __init__(self, practices: Path, index_dir: Path, threads: int):
+    def __init__(self, practices: Path, index_dir: Path, threads: int, workers: int, cache: bool):
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "labb", "serve", "--port", "0", "--threads", str(threads),
-             "--practices", str(practices), "--index", str(index_dir)],
-            cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, encoding="utf-8")
+            [
+                sys.executable,
+                "-m",
+                "labb",
+                "serve",
+                "--port",
+                "0",
+                "--threads",
+                str(threads),
+                "--workers",
+                str(workers),
+                "--cache" if cache else "--no-cache",
+                "--practices",
+                str(practices),
+                "--index",
+                str(index_dir),
+            ],
+            cwd=REPO,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+            encoding="utf-8",
+        )
         self.url = ""
         self.status_5xx = 0
         self.tail: list[str] = []
@@ -109,6 +133,24 @@ class Server:
                 self.url = found.group(1)
                 self._ready.set()
         self._ready.set()
+
+    def rss_mb(self) -> float:
+        """Resident memory of the server and its worker processes, in MB (Linux)."""
+        pids = [self.process.pid]
+        try:
+            children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children").read_text().split()
+            pids += [int(c) for c in children]
+        except OSError:
+            pass
+        total = 0
+        for pid in pids:
+            try:
+                for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                    if line.startswith("VmRSS:"):
+                        total += int(line.split()[1])
+            except OSError:
+                continue
+        return round(total / 1024, 1)
 
     def stop(self) -> int:
         if self.process.poll() is None:
@@ -140,39 +182,51 @@ def pools(practices: Path) -> Pools:
     ids = sorted(p.stem for p in practices.rglob("*.yaml"))
     countries = sorted({p.parent.name.upper() for p in practices.rglob("*.yaml")})
     criteria = [f"{c}:{level}" for c in vocabs["criteria"].terms for level in ("strong", "moderate", "weak")]
-    return Pools(ids=ids, countries=countries, dimensions=list(vocabs["dimensions"].terms), criteria=criteria,
-                 target_groups=list(vocabs["target_groups"].terms), funds=list(vocabs["funds"].terms),
-                 words=[w for words in generator.WORDS.values() for w in words])
+    return Pools(
+        ids=ids,
+        countries=countries,
+        dimensions=list(vocabs["dimensions"].terms),
+        criteria=criteria,
+        target_groups=list(vocabs["target_groups"].terms),
+        funds=list(vocabs["funds"].terms),
+        words=[w for words in generator.WORDS.values() for w in words],
+    )
 
 
 def filters(rng: random.Random, p: Pools) -> list[tuple[str, str]]:
-    choices = [("country", p.countries), ("dimension", p.dimensions), ("criterion", p.criteria),
-               ("target_group", p.target_groups), ("fund", p.funds)]
+    choices = [
+        ("country", p.countries),
+        ("dimension", p.dimensions),
+        ("criterion", p.criteria),
+        ("target_group", p.target_groups),
+        ("fund", p.funds),
+    ]
     out = []
     for name, values in rng.sample(choices, k=rng.randint(1, 3)):
         out += [(name, v) for v in rng.sample(values, k=rng.choice((1, 1, 2)))]
     return out
 
 
-def next_request(rng: random.Random, p: Pools) -> tuple[str, str, int]:
-    """(kind, path, expected status)."""
+def next_request(rng: random.Random, p: Pools) -> tuple[str, str, tuple[int, ...]]:
+    """(kind, path, the statuses that are right)."""
     roll = rng.random()
     if roll < 0.35:
         q = " ".join(rng.sample(p.words, k=rng.choice((1, 1, 2))))
-        return "search", "/?" + urlencode({"q": q}), 200
+        return "search", "/?" + urlencode({"q": q}), (200,)
     if roll < 0.55:
         params = filters(rng, p)
         if rng.random() < 0.5:
             params.insert(0, ("q", rng.choice(p.words)))
-        return "search+facets", "/?" + urlencode(params), 200
+        return "search+facets", "/?" + urlencode(params), (200,)
     if roll < 0.65:
         params = [*filters(rng, p), ("sort", rng.choice(SORTS))]
-        if rng.random() < 0.3:
+        if rng.random() < 0.3:  # a page past the last is a 404 that links to the last page
             params.append(("page", str(rng.randint(2, 5))))
-        return "browse", "/?" + urlencode(params), 200
+            return "browse", "/?" + urlencode(params), (200, 404)
+        return "browse", "/?" + urlencode(params), (200,)
     if roll < 0.95:
-        return "practice", f"/practices/{rng.choice(p.ids)}", 200
-    return "unknown", f"/practices/zz-no-such-practice-{rng.randrange(10**6)}", 404
+        return "practice", f"/practices/{rng.choice(p.ids)}", (200,)
+    return "unknown", f"/practices/zz-no-such-practice-{rng.randrange(10**6)}", (404,)
 
 
 # -- clients ---------------------------------------------------------------------------------
@@ -187,8 +241,18 @@ class Tally:
     bytes: int = 0
 
 
-def client(host: str, port: int, pools_: Pools, seed: int, start: float, measure_from: float, stop: float,
-           gzip: bool, tally: Tally, lock: threading.Lock) -> None:
+def client(
+    host: str,
+    port: int,
+    pools_: Pools,
+    seed: int,
+    start: float,
+    measure_from: float,
+    stop: float,
+    gzip: bool,
+    tally: Tally,
+    lock: threading.Lock,
+) -> None:
     rng = random.Random(seed)
     headers = {"Accept-Encoding": "gzip"} if gzip else {}
     mine = Tally()
@@ -211,7 +275,7 @@ def client(host: str, port: int, pools_: Pools, seed: int, start: float, measure
             if response.getheader("Connection", "").lower() == "close":
                 conn.close()
                 conn = None
-        except Exception as exc:  # noqa: BLE001 - every failure is counted
+        except Exception as exc:
             if sent >= measure_from:
                 mine.errors.append(f"{kind} {path}: {type(exc).__name__}: {exc}")
             if conn is not None:
@@ -223,8 +287,8 @@ def client(host: str, port: int, pools_: Pools, seed: int, start: float, measure
         mine.latencies.append(took)
         mine.by_kind.setdefault(kind, []).append(took)
         mine.bytes += len(body)
-        if status != expected:
-            mine.errors.append(f"{kind} {path}: HTTP {status} (expected {expected})")
+        if status not in expected:
+            mine.errors.append(f"{kind} {path}: HTTP {status} (expected {' or '.join(map(str, expected))})")
         elif status == 404:
             mine.not_found += 1
     if conn is not None:
@@ -249,9 +313,13 @@ def run(server: Server, p: Pools, clients: int, seconds: float, warmup: float, g
     tally, lock = Tally(), threading.Lock()
     start = time.perf_counter()
     measure_from, stop = start + warmup, start + warmup + seconds
-    threads = [threading.Thread(target=client, args=(server.host, server.port, p, seed * 1000 + i, start,
-                                                     measure_from, stop, gzip, tally, lock))
-               for i in range(clients)]
+    threads = [
+        threading.Thread(
+            target=client,
+            args=(server.host, server.port, p, seed * 1000 + i, start, measure_from, stop, gzip, tally, lock),
+        )
+        for i in range(clients)
+    ]
     for t in threads:
         t.start()
     for t in threads:
@@ -259,15 +327,26 @@ def run(server: Server, p: Pools, clients: int, seconds: float, warmup: float, g
     elapsed = time.perf_counter() - measure_from
     lat = tally.latencies
     return {
-        "clients": clients, "seconds": round(elapsed, 2), "requests": len(lat),
+        "clients": clients,
+        "seconds": round(elapsed, 2),
+        "requests": len(lat),
         "requests_per_s": round(len(lat) / elapsed, 1),
         "median_ms": round(statistics.median(lat), 1) if lat else None,
-        "p95_ms": round(percentile(lat, 0.95), 1), "p99_ms": round(percentile(lat, 0.99), 1),
+        "p95_ms": round(percentile(lat, 0.95), 1),
+        "p99_ms": round(percentile(lat, 0.99), 1),
         "max_ms": round(max(lat), 1) if lat else None,
-        "errors": len(tally.errors), "error_examples": tally.errors[:5],
-        "intended_404s": tally.not_found, "mb_received": round(tally.bytes / 1e6, 1),
-        "by_kind": {k: {"requests": len(v), "median_ms": round(statistics.median(v), 1),
-                        "p95_ms": round(percentile(v, 0.95), 1)} for k, v in sorted(tally.by_kind.items())},
+        "errors": len(tally.errors),
+        "error_examples": tally.errors[:5],
+        "intended_404s": tally.not_found,
+        "mb_received": round(tally.bytes / 1e6, 1),
+        "by_kind": {
+            k: {
+                "requests": len(v),
+                "median_ms": round(statistics.median(v), 1),
+                "p95_ms": round(percentile(v, 0.95), 1),
+            }
+            for k, v in sorted(tally.by_kind.items())
+        },
     }
 
 
@@ -277,7 +356,14 @@ def main() -> int:
     parser.add_argument("--clients", default="8,32", help="comma-separated client counts")
     parser.add_argument("--seconds", type=float, default=20.0, help="measured seconds per client count")
     parser.add_argument("--warmup", type=float, default=3.0, help="unmeasured seconds before each run")
-    parser.add_argument("--threads", type=int, default=8, help="the server's worker threads (labb serve --threads)")
+    parser.add_argument("--threads", type=int, default=8, help="threads per server process (labb serve --threads)")
+    parser.add_argument(
+        "--workers", type=int, default=os.cpu_count() or 1, help="server processes (labb serve --workers)"
+    )
+    parser.add_argument("--no-cache", action="store_true", help="serve with labb serve --no-cache")
+    parser.add_argument(
+        "--cold", type=float, default=5.0, help="seconds measured right after the server starts, before any warm-up"
+    )
     parser.add_argument("--workdir", type=Path, default=Path(os.environ.get("TMPDIR", "/tmp")) / "labb-load")
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--no-gzip", action="store_true", help="do not send Accept-Encoding: gzip")
@@ -288,29 +374,56 @@ def main() -> int:
     args.workdir.mkdir(parents=True, exist_ok=True)
     practices, index_dir = prepare(args.workdir, args.size, args.seed)
     p = pools(practices)
-    server = Server(practices, index_dir, args.threads)
-    print(f"server {server.url} (waitress, {args.threads} threads); {os.cpu_count()} CPU(s)", file=sys.stderr)
+    server = Server(practices, index_dir, args.threads, args.workers, not args.no_cache)
+    print(
+        f"server {server.url} ({args.workers} process(es) x {args.threads} threads, cache "
+        f"{'off' if args.no_cache else 'on'}); {os.cpu_count()} CPU(s)",
+        file=sys.stderr,
+    )
     results = []
+    cold = None
     try:
         print(f"{'clients':>7} {'req/s':>8} {'median ms':>10} {'p95 ms':>8} {'p99 ms':>8} {'errors':>6}")
+        if args.cold > 0 and counts:
+            # Right after the start: nothing read, nothing cached (another seed: other requests).
+            cold = run(server, p, counts[0], args.cold, 0.0, not args.no_gzip, args.seed + 1)
+            print(
+                f"{'cold ' + str(counts[0]):>7} {cold['requests_per_s']:>8} {cold['median_ms']:>10} "
+                f"{cold['p95_ms']:>8} {cold['p99_ms']:>8} {cold['errors']:>6}",
+                flush=True,
+            )
         for n in counts:
             figures = run(server, p, n, args.seconds, args.warmup, not args.no_gzip, args.seed)
+            figures["server_rss_mb"] = server.rss_mb()
             results.append(figures)
-            print(f"{n:>7} {figures['requests_per_s']:>8} {figures['median_ms']:>10} {figures['p95_ms']:>8} "
-                  f"{figures['p99_ms']:>8} {figures['errors']:>6}", flush=True)
+            print(
+                f"{n:>7} {figures['requests_per_s']:>8} {figures['median_ms']:>10} {figures['p95_ms']:>8} "
+                f"{figures['p99_ms']:>8} {figures['errors']:>6}   ({figures['server_rss_mb']} MB)",
+                flush=True,
+            )
             for example in figures["error_examples"]:
                 print(f"        error: {example}", file=sys.stderr)
     finally:
         status = server.stop()
     out = {
-        "size": args.size, "seconds": args.seconds, "warmup": args.warmup, "server_threads": args.threads,
-        "gzip": not args.no_gzip, "cpu_count": os.cpu_count(), "python": platform.python_version(),
-        "server_exit": status, "server_5xx_logged": server.status_5xx, "runs": results,
+        "size": args.size,
+        "seconds": args.seconds,
+        "warmup": args.warmup,
+        "server_threads": args.threads,
+        "server_workers": args.workers,
+        "cache": not args.no_cache,
+        "cold": cold,
+        "gzip": not args.no_gzip,
+        "cpu_count": os.cpu_count(),
+        "python": platform.python_version(),
+        "server_exit": status,
+        "server_5xx_logged": server.status_5xx,
+        "runs": results,
     }
     if args.json:
         args.json.write_text(json.dumps(out, indent=2), encoding="utf-8")
         print(f"wrote {args.json}", file=sys.stderr)
-    failed = any(r["errors"] for r in results) or server.status_5xx or status != 0
+    failed = any(r["errors"] for r in [*results, *([cold] if cold else [])]) or server.status_5xx or status != 0
     if failed:
         print("FAILED: errors, 5xx responses or an unclean server exit", file=sys.stderr)
     return 1 if failed else 0

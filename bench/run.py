@@ -6,8 +6,9 @@ For each size, one synthetic corpus (bench/corpus.py, fixed seed) is generated a
 both engines index it and answer the same deterministic query mix:
 
 - build_s: a full build from the YAML files. labb: `index.build(rebuild=True)`,
-  in one process per CPU unless `--jobs N` says otherwise, each of which reads, validates (labb's own YAML loader with positions, the model, the
-  vocabularies) and indexes every file. fts5: parse every file (yaml.CSafeLoader,
+  in one process per CPU unless `--jobs N` says otherwise, each of which reads,
+  validates (labb's own YAML loader with positions, the model, the vocabularies)
+  and indexes every file. fts5: parse every file (yaml.CSafeLoader,
   then `Practice.model_validate`, no position tracking or vocabulary checks) plus
   create tables, insert and commit.
 - update_s: median of 3 one-file updates (a word appended to one summary). labb:
@@ -49,11 +50,12 @@ import yaml
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import corpus  # noqa: E402
+import corpus
 
-from labb import index, records, vocab  # noqa: E402
-from labb.model import FACETS, Practice, Query  # noqa: E402
-from labb.search import Searcher  # noqa: E402
+from labb import facets, index, records, vocab
+from labb.facets import FACETS
+from labb.model import Practice, Query
+from labb.search import Searcher
 
 TEXTS = ("title", "summary", "description", "lessons_learnt", "transferability", "challenges")
 SEED = 2026
@@ -101,13 +103,18 @@ class Fts:
 
     def _insert(self, con, rowid: int, p: Practice) -> None:
         budget = round(p.funding.total_eur) if p.funding and p.funding.total_eur else 0
-        con.execute("INSERT INTO practice VALUES (?,?,?,?,?)", (
-            rowid, p.id, int(p.period.start.strftime("%Y%m%d")), budget, p.model_dump_json(exclude_none=True)))
+        con.execute(
+            "INSERT INTO practice VALUES (?,?,?,?,?)",
+            (rowid, p.id, int(p.period.start.strftime("%Y%m%d")), budget, p.model_dump_json(exclude_none=True)),
+        )
         body = [t for name in TEXTS[1:] for t in (getattr(p, name) or {}).values()] + list(p.places)
-        con.execute("INSERT INTO fts(rowid, title, body) VALUES (?,?,?)",
-                    (rowid, " ".join(p.title.values()), "\n".join(body)))
-        con.executemany("INSERT INTO facet VALUES (?,?,?)", [
-            (rowid, name, value) for name, values in index.facet_values(p, self.vocabs).items() for value in values])
+        con.execute(
+            "INSERT INTO fts(rowid, title, body) VALUES (?,?,?)", (rowid, " ".join(p.title.values()), "\n".join(body))
+        )
+        con.executemany(
+            "INSERT INTO facet VALUES (?,?,?)",
+            [(rowid, name, value) for name, values in facets.values(p).items() for value in values],
+        )
 
     def update(self, path: Path) -> None:
         practice = parse(path)
@@ -138,8 +145,10 @@ class Fts:
                 args.append(text)
             for key, (facet, values) in groups.items():
                 if key != skip:
-                    sql.append(f"p.rowid IN (SELECT rowid FROM facet WHERE facet = ? AND value IN "
-                               f"({','.join('?' * len(values))}))")
+                    sql.append(
+                        f"p.rowid IN (SELECT rowid FROM facet WHERE facet = ? AND value IN "
+                        f"({','.join('?' * len(values))}))"
+                    )
                     args += [facet, *values]
             return " AND ".join(sql) or "1", args
 
@@ -150,17 +159,24 @@ class Fts:
             page = con.execute(
                 "SELECT p.id, p.doc, snippet(fts, 1, '<mark>', '</mark>', '…', 36) FROM fts "
                 f"JOIN practice p ON p.rowid = fts.rowid WHERE fts MATCH ? AND {cond} "
-                "ORDER BY bm25(fts, 3.0, 1.0), p.start DESC LIMIT 20", [text, *args]).fetchall()
+                "ORDER BY bm25(fts, 3.0, 1.0), p.start DESC LIMIT 20",
+                [text, *args],
+            ).fetchall()
         else:
-            page = con.execute(f"SELECT p.id, p.doc, NULL FROM practice p WHERE {cond} "
-                               "ORDER BY p.start DESC LIMIT 20", args).fetchall()
+            page = con.execute(
+                f"SELECT p.id, p.doc, NULL FROM practice p WHERE {cond} ORDER BY p.start DESC LIMIT 20", args
+            ).fetchall()
         page = [(pid, json.loads(doc)["title"], snippet) for pid, doc, snippet in page]
 
         def counts(facet: str, skip: str | None, extra: str = "", extra_args: tuple = ()) -> dict[str, int]:
             cond, args = where(skip)
             sub = "" if cond == "1" else f" AND rowid IN (SELECT p.rowid FROM practice p WHERE {cond})"
-            return dict(con.execute(f"SELECT value, count(*) FROM facet WHERE facet = ?{extra}{sub} "
-                                    "GROUP BY value", [facet, *extra_args, *args]))
+            return dict(
+                con.execute(
+                    f"SELECT value, count(*) FROM facet WHERE facet = ?{extra}{sub} GROUP BY value",
+                    [facet, *extra_args, *args],
+                )
+            )
 
         facets = {}
         for facet in FACETS:
@@ -219,8 +235,10 @@ def touch(path: Path, word: str) -> None:
     """Change one word of a practice's summary (append `word` to its English summary)."""
     data = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)
     data["summary"]["en"] = data["summary"]["en"].rstrip(".") + f" {word}."
-    path.write_text(yaml.dump(data, Dumper=getattr(yaml, "CSafeDumper", yaml.SafeDumper),
-                              allow_unicode=True, sort_keys=False), encoding="utf-8")
+    path.write_text(
+        yaml.dump(data, Dumper=getattr(yaml, "CSafeDumper", yaml.SafeDumper), allow_unicode=True, sort_keys=False),
+        encoding="utf-8",
+    )
 
 
 def folder_mb(path: Path) -> float:
@@ -235,7 +253,7 @@ def run_size(size: int, work: Path, n_queries: int, jobs: int | None = None) -> 
     print(f"  generated {size} practices in {generate_s:.1f} s", flush=True)
     values: dict[str, set[str]] = {f: set() for f in FACETS}
     for path in paths[:2000]:
-        for facet, vs in index.facet_values(parse(path), vocabs).items():
+        for facet, vs in facets.values(parse(path)).items():
             values[facet].update(vs)
     mix = query_mix(n_queries, {f: sorted(v) for f, v in values.items()})
     extra = {"queries": len(mix), "generate_s": round(generate_s, 2)}
@@ -245,8 +263,16 @@ def run_size(size: int, work: Path, n_queries: int, jobs: int | None = None) -> 
     searcher = Searcher(index_dir, vocabs)
     med, p95, labb_answers = latency(lambda t, f: searcher.search(Query(text=t, filters=f)), mix)
     searcher.close()
-    labb = {"engine": "labb", "size": size, "build_s": build_s, "index_mb": index_mb,
-            "search_median_ms": med, "search_p95_ms": p95, "build_jobs": jobs or os.cpu_count(), **extra}
+    labb = {
+        "engine": "labb",
+        "size": size,
+        "build_s": build_s,
+        "index_mb": index_mb,
+        "search_median_ms": med,
+        "search_p95_ms": p95,
+        "build_jobs": jobs or os.cpu_count(),
+        **extra,
+    }
     print(f"  labb: built in {build_s:.1f} s, searched", flush=True)
 
     fts = Fts(db, vocabs)
@@ -254,8 +280,15 @@ def run_size(size: int, work: Path, n_queries: int, jobs: int | None = None) -> 
     fts.open()
     med, p95, fts_answers = latency(fts.search, mix)
     fts.con.close()
-    row = {"engine": "fts5", "size": size, "build_s": fts_build_s, "index_mb": db.stat().st_size / 2**20,
-           "search_median_ms": med, "search_p95_ms": p95, **extra}
+    row = {
+        "engine": "fts5",
+        "size": size,
+        "build_s": fts_build_s,
+        "index_mb": db.stat().st_size / 2**20,
+        "search_median_ms": med,
+        "search_p95_ms": p95,
+        **extra,
+    }
     print(f"  fts5: built in {fts_build_s:.1f} s, searched", flush=True)
 
     labb_updates, fts_updates = [], []
@@ -267,8 +300,14 @@ def run_size(size: int, work: Path, n_queries: int, jobs: int | None = None) -> 
     labb["update_s"], row["update_s"] = statistics.median(labb_updates), statistics.median(fts_updates)
 
     no_text = [i for i, (text, _) in enumerate(mix) if not text]
-    agree = sum(1 for i in no_text if labb_answers[i].total == fts_answers[i][0] and all(
-        {v.value: v.count for v in labb_answers[i].facets[f] if v.count} == fts_answers[i][2][f] for f in FACETS))
+    agree = sum(
+        1
+        for i in no_text
+        if labb_answers[i].total == fts_answers[i][0]
+        and all(
+            {v.value: v.count for v in labb_answers[i].facets[f] if v.count} == fts_answers[i][2][f] for f in FACETS
+        )
+    )
     same_total = sum(1 for a, b in zip(labb_answers, fts_answers) if a.total == b[0])
     for r in (labb, row):
         r.update(agree_no_text=f"{agree}/{len(no_text)}", same_total=f"{same_total}/{len(mix)}")
@@ -277,11 +316,18 @@ def run_size(size: int, work: Path, n_queries: int, jobs: int | None = None) -> 
 
 def machine() -> dict:
     cpuinfo = Path("/proc/cpuinfo").read_text() if Path("/proc/cpuinfo").exists() else ""
-    cpu = next((ln.split(":", 1)[1].strip() for ln in cpuinfo.splitlines() if ln.startswith("model name")),
-               platform.processor())
-    return {"platform": platform.platform(), "cpu": cpu, "cpus": os.cpu_count(),
-            "python": f"{platform.python_implementation()} {platform.python_version()}",
-            "sqlite": sqlite3.sqlite_version, "date": datetime.now().isoformat(timespec="seconds")}
+    cpu = next(
+        (ln.split(":", 1)[1].strip() for ln in cpuinfo.splitlines() if ln.startswith("model name")),
+        platform.processor(),
+    )
+    return {
+        "platform": platform.platform(),
+        "cpu": cpu,
+        "cpus": os.cpu_count(),
+        "python": f"{platform.python_implementation()} {platform.python_version()}",
+        "sqlite": sqlite3.sqlite_version,
+        "date": datetime.now().isoformat(timespec="seconds"),
+    }
 
 
 def main() -> None:
@@ -307,8 +353,10 @@ def main() -> None:
     columns = ("engine", "size", "build_s", "update_s", "index_mb", "search_median_ms", "search_p95_ms")
     print("\n" + "".join(f"{c:>17}" for c in columns) + "   agree_no_text  same_total")
     for row in rows:
-        print("".join(f"{row[c]:>17.3f}" if isinstance(row[c], float) else f"{row[c]:>17}" for c in columns)
-              + f"   {row['agree_no_text']:>13}  {row['same_total']:>10}")
+        print(
+            "".join(f"{row[c]:>17.3f}" if isinstance(row[c], float) else f"{row[c]:>17}" for c in columns)
+            + f"   {row['agree_no_text']:>13}  {row['same_total']:>10}"
+        )
     if args.json:
         args.json.write_text(json.dumps([{**r, "machine": info} for r in rows], indent=2) + "\n")
 

@@ -1,6 +1,6 @@
 """Time `labb validate` over a generated corpus (default 10,000 practice files).
 
-    python bench/validate_bench.py --size 10000
+python bench/validate_bench.py --size 10000
 """
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import corpus  # noqa: E402
+import corpus
 
-from labb import validate, vocab  # noqa: E402
+from labb import validate, vocab
 
 
 def main() -> None:
@@ -32,9 +32,11 @@ def main() -> None:
         result = validate.check_paths([out], vocabs)
         elapsed = time.perf_counter() - started
     errors = len(result.errors)
-    print(f"validated {len(result.files)} files in {elapsed:.1f} s "
-          f"({1000 * elapsed / len(result.files):.2f} ms per file; {errors} errors) "
-          f"on {platform.python_implementation()} {platform.python_version()}, {platform.machine()}")
+    print(
+        f"validated {len(result.files)} files in {elapsed:.1f} s "
+        f"({1000 * elapsed / len(result.files):.2f} ms per file; {errors} errors) "
+        f"on {platform.python_implementation()} {platform.python_version()}, {platform.machine()}"
+    )
     if errors:
         print(result.errors[0])
         sys.exit(1)

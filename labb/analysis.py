@@ -12,26 +12,18 @@ from __future__ import annotations
 
 import re
 import threading
-import unicodedata
 from collections import Counter, defaultdict
-from functools import lru_cache, partial
+from collections.abc import Callable, Iterable
+from functools import cache, lru_cache, partial
 from itertools import repeat
+from typing import Any
 
 import snowballstemmer
-from whoosh import fields, formats
-from whoosh.analysis import Token, Tokenizer
-from whoosh.system import pack_uint
-from whoosh.lang.stopwords import stoplists
+
+from .engine import Token, Tokenizer, stoplists
+from .model.query import fold
 
 TOKEN = r"\w+(?:['’]\w+)*"
-_SPECIAL = str.maketrans({"ø": "o", "æ": "ae", "œ": "oe", "đ": "d", "ł": "l", "ı": "i", "þ": "th", "ð": "d"})
-
-
-@lru_cache(maxsize=200_000)
-def fold(text: str) -> str:
-    """Case- and accent-insensitive form: 'Pudasjärvi' -> 'pudasjarvi', 'ΈΝΤΑΞΗ' -> 'ενταξη'."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).translate(_SPECIAL)
 
 
 _local = threading.local()
@@ -53,7 +45,7 @@ def stem(algorithm: str, word: str) -> str:
 
 
 def _all_stop_words() -> frozenset[str]:
-    words = set()
+    words: set[str] = set()
     for stoplist in stoplists.values():
         words.update(w.casefold() for w in stoplist)
     return frozenset(words)
@@ -86,11 +78,22 @@ class Words(Tokenizer):
     def __hash__(self):
         return hash((self.form, self.minsize))
 
-    def __call__(self, value, positions=False, chars=False, keeporiginal=False, removestops=True,
-                 start_pos=0, start_char=0, tokenize=True, mode="", **kwargs):
+    def __call__(
+        self,
+        value,
+        positions=False,
+        chars=False,
+        keeporiginal=False,
+        removestops=True,
+        start_pos=0,
+        start_char=0,
+        tokenize=True,
+        mode="",
+        **kwargs,
+    ):
         terms = _terms(self.form, self.minsize)
         t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
-        matches = _WORD.finditer(value) if tokenize else [_Whole(value)]
+        matches: Iterable[Any] = _WORD.finditer(value) if tokenize else [_Whole(value)]
         pos = None
         for i, match in enumerate(matches):
             word = match.group()
@@ -141,32 +144,6 @@ class Words(Tokenizer):
         return Counter([t for t in self._terms_of(value) if t is not None])
 
 
-class _FastPath:
-    """Whoosh's `word_values`, through the `Words` analyser's fast path when it indexes
-    a text, and Whoosh's own otherwise."""
-
-    def word_values(self, value, analyzer, **kwargs):
-        if isinstance(analyzer, Words) and isinstance(value, str):
-            return self.fast_values(value, analyzer)
-        return super().word_values(value, analyzer, **kwargs)
-
-
-class WordPositions(_FastPath, formats.Positions):
-    """Whoosh's positions format (term, frequency, weight, encoded positions)."""
-
-    def fast_values(self, value: str, analyzer: Words):
-        for term, poslist in analyzer.positions(value).items():
-            yield term, len(poslist), len(poslist) * self.field_boost, self.encode(poslist)
-
-
-class WordFrequency(_FastPath, formats.Frequency):
-    """Whoosh's frequency format (term, frequency, weight, encoded frequency)."""
-
-    def fast_values(self, value: str, analyzer: Words):
-        for term, count in analyzer.counts(value).items():
-            yield term, count, count * self.field_boost, pack_uint(count)
-
-
 _WORD = re.compile(TOKEN)
 _UNSEEN = object()
 TERM_CACHE = 1_000_000
@@ -195,12 +172,13 @@ class _Terms(dict):
     def __init__(self, form: str, minsize: int):
         super().__init__()
         self.minsize = minsize
+        self.normalise: Callable[[str], str]
         if form == "fold":
             self.normalise = fold
         elif form == "lower":
             self.normalise = str
         elif form.startswith("stem:"):
-            self.normalise = partial(stem, form[len("stem:"):])
+            self.normalise = partial(stem, form[len("stem:") :])
         else:
             raise ValueError(f"unknown analysis form {form!r}")
 
@@ -213,16 +191,9 @@ class _Terms(dict):
         return term
 
 
-@lru_cache(maxsize=None)
+@cache
 def _terms(form: str, minsize: int) -> _Terms:
     return _Terms(form, minsize)
-
-
-def text_field(analyzer: Words, *, phrase: bool = True, field_boost: float = 1.0) -> fields.TEXT:
-    """A Whoosh TEXT field that indexes through the fast path."""
-    field = fields.TEXT(analyzer=analyzer, phrase=phrase, field_boost=field_boost)
-    field.format = (WordPositions if phrase else WordFrequency)(field_boost=field_boost)
-    return field
 
 
 def folding():

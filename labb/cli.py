@@ -8,20 +8,30 @@ import re
 import signal
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 from click.core import ParameterSource
 
-from . import index, scaffold, schema, search, validate, vocab
-from .model import FACETS, SLUG, SORTS, Problem
+from . import API_VERSION, index, scaffold, schema, search, validate, vocab
+from .facets import FACETS
+from .model import SLUG, SORTS, Problem
 
 PRACTICES = click.option(
-    "--practices", "practices_dir", type=click.Path(path_type=Path, file_okay=False),
-    default=Path("practices"), show_default=True, help="Folder of practice YAML files.",
+    "--practices",
+    "practices_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("practices"),
+    show_default=True,
+    help="Folder of practice YAML files.",
 )
 INDEX = click.option(
-    "--index", "index_dir", type=click.Path(path_type=Path, file_okay=False),
-    default=Path("index"), show_default=True, help="Folder of the search index.",
+    "--index",
+    "index_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("index"),
+    show_default=True,
+    help="Folder of the search index.",
 )
 
 
@@ -37,7 +47,7 @@ def _vocabularies() -> vocab.Vocabularies:
     except vocab.VocabularyError as exc:
         for p in exc.problems:
             click.echo(_line(p), err=True)
-        raise click.exceptions.Exit(1)
+        raise click.exceptions.Exit(1) from None
 
 
 def _line(p: Problem) -> str:
@@ -57,7 +67,9 @@ def _github(p: Problem) -> str:
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="labb")
+@click.version_option(
+    package_name="labb", message=f"%(prog)s %(version)s (index schema {index.SCHEMA_VERSION}, API {API_VERSION})"
+)
 def main() -> None:
     """labb: the Integration Lab, a searchable database of integration practices."""
 
@@ -65,8 +77,14 @@ def main() -> None:
 @main.command("validate")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path, exists=True))
 @PRACTICES
-@click.option("--format", "fmt", type=click.Choice(["text", "github", "json"]), default="text",
-              show_default=True, help="text: one problem a line; github: Actions annotations; json: a list.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "github", "json"]),
+    default="text",
+    show_default=True,
+    help="text: one problem a line; github: Actions annotations; json: a list.",
+)
 def validate_command(paths: tuple[Path, ...], practices_dir: Path, fmt: str) -> None:
     """Check practice files (default: the --practices folder) and report every problem.
 
@@ -85,14 +103,17 @@ def validate_command(paths: tuple[Path, ...], practices_dir: Path, fmt: str) -> 
             click.echo(render(problem))
     errors = len(corpus.errors)
     warnings = len(corpus.problems) - errors
-    click.echo(
-        f"{len(corpus.files)} file(s) checked: {errors} error(s), {warnings} warning(s)", err=True)
+    click.echo(f"{len(corpus.files)} file(s) checked: {errors} error(s), {warnings} warning(s)", err=True)
     sys.exit(1 if errors else 0)
 
 
 @main.command("schema")
-@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False),
-              help="Write to this file instead of standard output.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Write to this file instead of standard output.",
+)
 def schema_command(output: Path | None) -> None:
     """Print the JSON Schema of a practice file (for editors' autocompletion)."""
     text = schema.dumps(schema.editor_schema(_vocabularies()))
@@ -124,8 +145,9 @@ def _ask(value: str | None, prompt: str, default: str | None = None) -> str | No
 @click.option("--language", help="The practice's original language, e.g. fi.")
 @click.option("--write", is_flag=True, help="Write practices/<country>/<id>.yaml instead of printing.")
 @PRACTICES
-def new_command(pid: str | None, country: str | None, region: str | None, language: str | None,
-                write: bool, practices_dir: Path) -> None:
+def new_command(
+    pid: str | None, country: str | None, region: str | None, language: str | None, write: bool, practices_dir: Path
+) -> None:
     """Scaffold a practice file and list its placeholders. Prompts for what is missing when run in a terminal."""
     vocabs = _vocabularies()
     pid = _ask(pid, "Id (e.g. fi-good-start-oulu)")
@@ -138,12 +160,14 @@ def new_command(pid: str | None, country: str | None, region: str | None, langua
         _known(vocabs, "regions", region, "--region")
         if vocabs.region_country(region) != vocabs.countries.canonical(country):
             raise click.BadParameter(f"region {region} is not in {country}", param_hint="--region")
-    languages = vocabs.countries.get(country).extra.get("languages") or ["en"]
+    country_term = vocabs.countries.get(country)
+    languages = (country_term.extra.get("languages") if country_term else None) or ["en"]
     language = _ask(language, "Original language", default=languages[0])
-    _known(vocabs, "languages", language, "--language")
+    _known(vocabs, "languages", language or "", "--language")
     if not re.fullmatch(SLUG, pid):
-        raise click.BadParameter("use lowercase letters, digits and hyphens, e.g. fi-good-start-oulu",
-                                 param_hint="--id")
+        raise click.BadParameter(
+            "use lowercase letters, digits and hyphens, e.g. fi-good-start-oulu", param_hint="--id"
+        )
     new = scaffold.NewPractice(id=pid, country=country, language=language or "en", region=region or None)
     text = scaffold.render(new)
     if not write:
@@ -161,12 +185,22 @@ def new_command(pid: str | None, country: str | None, region: str | None, langua
         click.echo(f"wrote {target}, with errors besides its placeholders (listed above)", err=True)
         sys.exit(1)
     count = sum(p.code == "placeholder" for p in checked.problems)
-    click.echo(f"wrote {target}; replace its {count} placeholder(s) listed above with what the sources say, "
-               f"then run: labb validate {target}", err=True)
+    click.echo(
+        f"wrote {target}; replace its {count} placeholder(s) listed above with what the sources say, "
+        f"then run: labb validate {target}",
+        err=True,
+    )
 
 
-def build_index(practices_dir: Path, index_dir: Path, rebuild: bool = False, quiet: bool = False,
-                jobs: int | None = None, allow_removals: bool = False, command: str = "index") -> None:
+def build_index(
+    practices_dir: Path,
+    index_dir: Path,
+    rebuild: bool = False,
+    quiet: bool = False,
+    jobs: int | None = None,
+    allow_removals: bool = False,
+    command: str = "index",
+) -> None:
     """Validate and index; print problems and exit 1 when the build fails (`command`
     names the command in its messages)."""
     _practices_folder(practices_dir)
@@ -182,13 +216,23 @@ def build_index(practices_dir: Path, index_dir: Path, rebuild: bool = False, qui
 
     show = sys.stderr.isatty() and not quiet
     try:
-        report = index.build(practices_dir, index_dir, vocabs, rebuild=rebuild, jobs=jobs,
-                             progress=progress if show else None, allow_removals=allow_removals)
+        report = index.build(
+            practices_dir,
+            index_dir,
+            vocabs,
+            rebuild=rebuild,
+            jobs=jobs,
+            progress=progress if show else None,
+            allow_removals=allow_removals,
+        )
     except index.RemovalRefused as exc:
         how = "run again with --allow-removals" if command == "index" else "run `labb index --allow-removals`"
-        click.echo(f"labb {command}: refusing to remove {exc.removed} of {exc.live} practices from the live index "
-                   f"(is --practices right? {exc.practices_dir} holds {exc.files} practice "
-                   f"file{'' if exc.files == 1 else 's'}); {how} to remove them", err=True)
+        click.echo(
+            f"labb {command}: refusing to remove {exc.removed} of {exc.live} practices from the live index "
+            f"(is --practices right? {exc.practices_dir} holds {exc.files} practice "
+            f"file{'' if exc.files == 1 else 's'}); {how} to remove them",
+            err=True,
+        )
         sys.exit(1)
     except index.BuildFailed as exc:
         for problem in exc.problems:
@@ -201,21 +245,30 @@ def build_index(practices_dir: Path, index_dir: Path, rebuild: bool = False, qui
     for problem in report.warnings:
         click.echo(_line(problem), err=True)
     kind = "full build" if report.full else "update"
-    click.echo(f"{kind}: {report.added} added, {report.updated} updated, {report.removed} removed, "
-               f"{report.unchanged} unchanged in {report.seconds:.2f} s -> {index_dir / report.generation}",
-               err=True)
+    click.echo(
+        f"{kind}: {report.added} added, {report.updated} updated, {report.removed} removed, "
+        f"{report.unchanged} unchanged in {report.seconds:.2f} s -> {index_dir / report.generation}",
+        err=True,
+    )
 
 
 @main.command("index")
 @PRACTICES
 @INDEX
 @click.option("--rebuild", is_flag=True, help="Rebuild everything instead of only what changed.")
-@click.option("-j", "--jobs", type=click.IntRange(min=1), metavar="N",
-              help="Processes for a full build of many practices  [default: one per CPU]")
-@click.option("--allow-removals", is_flag=True,
-              help="Allow a build that removes every practice of the live index, or more than half.")
-def index_command(practices_dir: Path, index_dir: Path, rebuild: bool, jobs: int | None,
-                  allow_removals: bool) -> None:
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=1),
+    metavar="N",
+    help="Processes for a full build of many practices  [default: one per CPU]",
+)
+@click.option(
+    "--allow-removals",
+    is_flag=True,
+    help="Allow a build that removes every practice of the live index, or more than half.",
+)
+def index_command(practices_dir: Path, index_dir: Path, rebuild: bool, jobs: int | None, allow_removals: bool) -> None:
     """Validate the practices, then build or update the search index.
 
     The live index is replaced atomically; a failed build leaves it as it was. A build
@@ -226,25 +279,44 @@ def index_command(practices_dir: Path, index_dir: Path, rebuild: bool, jobs: int
 
 @main.command("search")
 @click.argument("words", nargs=-1)
-@click.option("--filter", "filters", multiple=True, metavar="FACET=VALUE",
-              help="Filter by a facet, repeatable: region=FI1D9, criterion=innovation:strong.")
+@click.option(
+    "--filter",
+    "filters",
+    multiple=True,
+    metavar="FACET=VALUE",
+    help="Filter by a facet, repeatable: region=FI1D9, criterion=innovation:strong.",
+)
 @click.option("--sort", type=click.Choice(SORTS), default="relevance", show_default=True)
 @click.option("--page", type=click.IntRange(min=1), default=1, show_default=True)
 @click.option("--per-page", type=click.IntRange(1, search.MAX_PER_PAGE), default=20, show_default=True)
 @click.option("--lang", default="en", show_default=True, help="The reader's language for titles and labels.")
 @click.option("--json", "as_json", is_flag=True, help="Print the same JSON object as /api/search.")
 @INDEX
-def search_command(words: tuple[str, ...], filters: tuple[str, ...], sort: str, page: int, per_page: int,
-                   lang: str, as_json: bool, index_dir: Path) -> None:
+def search_command(
+    words: tuple[str, ...],
+    filters: tuple[str, ...],
+    sort: str,
+    page: int,
+    per_page: int,
+    lang: str,
+    as_json: bool,
+    index_dir: Path,
+) -> None:
     """Search the index, as the web site does. An empty query lists every practice."""
     vocabs = _vocabularies()
-    params: dict[str, list[str]] = {"q": [" ".join(words)], "sort": [sort], "page": [str(page)],
-                                    "per_page": [str(per_page)], "lang": [lang]}
+    params: dict[str, list[str]] = {
+        "q": [" ".join(words)],
+        "sort": [sort],
+        "page": [str(page)],
+        "per_page": [str(per_page)],
+        "lang": [lang],
+    }
     for item in filters:
         facet, sep, value = item.partition("=")
         if not sep:
-            raise click.BadParameter(f"use FACET=VALUE with a facet among: {', '.join(FACETS)}",
-                                     param_hint=["--filter"])
+            raise click.BadParameter(
+                f"use FACET=VALUE with a facet among: {', '.join(FACETS)}", param_hint=["--filter"]
+            )
         problem = search.facet_problem(facet)
         if problem:
             raise click.BadParameter(str(problem), param_hint=["--filter"])
@@ -255,7 +327,7 @@ def search_command(words: tuple[str, ...], filters: tuple[str, ...], sort: str, 
     try:
         results = search.Searcher(index_dir, vocabs).search(query)
     except search.NoIndex as exc:
-        raise click.ClickException(str(exc))
+        raise click.ClickException(str(exc)) from None
     if results.page_problem:
         raise click.BadParameter(str(results.page_problem), param_hint=["--page"])
     if as_json:
@@ -280,17 +352,35 @@ def search_command(words: tuple[str, ...], filters: tuple[str, ...], sort: str, 
 
 @main.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", type=click.IntRange(0, 65535), default=5000, show_default=True,
-              help="Port to listen on (0: any free port).")
-@click.option("--threads", type=click.IntRange(1, 64), default=8, show_default=True, help="Worker threads.")
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=5000,
+    show_default=True,
+    help="Port to listen on (0: any free port).",
+)
+@click.option("--threads", type=click.IntRange(1, 64), default=8, show_default=True, help="Threads per process.")
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=None,
+    help="Processes sharing the index folder (default: one per CPU; on Windows always 1).",
+)
+@click.option(
+    "--cache/--no-cache",
+    default=True,
+    show_default=True,
+    help="Keep result pages and finished responses in memory, per index generation.",
+)
 @PRACTICES
 @INDEX
-def serve_command(host: str, port: int, threads: int, practices_dir: Path, index_dir: Path) -> None:
-    """Serve the web site on a production WSGI server (waitress), building the index
-    first when there is none. Stop with Ctrl-C."""
+def serve_command(
+    host: str, port: int, threads: int, workers: int | None, cache: bool, practices_dir: Path, index_dir: Path
+) -> None:
+    """Serve the web site on production WSGI servers, building the index first when there
+    is none: several processes with gunicorn (POSIX), one with waitress (Windows, or
+    `--workers 1`). Stop with Ctrl-C."""
     import logging
-
-    from waitress import create_server
 
     from .web import create_app
 
@@ -301,7 +391,39 @@ def serve_command(host: str, port: int, threads: int, practices_dir: Path, index
         build_index(practices_dir, index_dir, command="serve")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)
-    app = create_app({"PRACTICES": practices_dir, "INDEX": index_dir})
+    config: dict[str, object] = {"PRACTICES": practices_dir, "INDEX": index_dir}
+    if not cache:
+        config.update(SEARCH_CACHE=0, PAGE_CACHE_BYTES=0)
+    app = create_app(config)
+    if workers is None:
+        workers = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    if workers > 1 and os.name == "posix":
+        from .web import server
+
+        _listenable(host, port)
+        server.run(app, host, port, workers=workers, threads=threads)
+        return
+    _serve_with_waitress(app, host, port, threads)
+
+
+def _listenable(host: str, port: int) -> None:
+    """Exit with a clear message when `host:port` cannot be listened on."""
+    import socket
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:  # the port is taken, the address is not this machine's...
+            reason = exc.strerror or str(exc)
+            click.echo(f"labb serve: cannot listen on {host}:{port}: {reason[:1].lower()}{reason[1:]}", err=True)
+            sys.exit(1)
+
+
+def _serve_with_waitress(app: Any, host: str, port: int, threads: int) -> None:
+    from waitress import create_server
+
     try:
         server = create_server(app, host=host, port=port, threads=threads, ident="labb")
     except OSError as exc:  # the port is taken, the address is not this machine's...

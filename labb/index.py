@@ -34,22 +34,17 @@ import threading
 import time
 import traceback
 import zlib
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Callable, Iterator
 
-from whoosh import columns, fields, index as whoosh_index
-from whoosh.index import TOC, clean_files
-from whoosh.codec.whoosh3 import W3Codec
-from whoosh.writing import SegmentWriter
-
-from . import analysis, validate
-from .model import FACETS, Mark, Practice, Problem, criterion_values, period_bucket, sort_key
+from . import analysis, engine, facets, validate
+from .model import Mark, Practice, Problem, sort_key
 from .vocab import LABEL_LANGUAGES, Vocabularies
 
-SCHEMA_VERSION = 9
+SCHEMA_VERSION = 10
 """Bump when the documents or fields change: every index is then rebuilt."""
 KEEP_SECONDS = 60.0
 """A superseded generation stays this long for readers that were opening it."""
@@ -71,8 +66,10 @@ class RemovalRefused(BuildFailed):
 
     def __init__(self, removed: int, live: int, files: int, practices_dir: Path):
         self.removed, self.live, self.files, self.practices_dir = removed, live, files, practices_dir
-        super().__init__(f"refusing to remove {removed} of {live} practices from the live index "
-                         f"({practices_dir} holds {files} practice file{'' if files == 1 else 's'})")
+        super().__init__(
+            f"refusing to remove {removed} of {live} practices from the live index "
+            f"({practices_dir} holds {files} practice file{'' if files == 1 else 's'})"
+        )
 
 
 @dataclass
@@ -96,25 +93,25 @@ def stemmed_languages(vocabs: Vocabularies) -> dict[str, str]:
     return {t.id: t.extra["stemmer"] for t in vocabs["languages"] if t.extra.get("stemmer")}
 
 
-def make_schema(vocabs: Vocabularies) -> fields.Schema:
-    schema = fields.Schema(
-        id=fields.ID(stored=True, unique=True),
-        doc=fields.STORED(),
-        path=fields.STORED(),
-        title=analysis.text_field(analysis.folding(), field_boost=3.0),
-        plain=analysis.text_field(analysis.folding()),
-        spell=analysis.text_field(analysis.lowercase(), phrase=False),
+def make_schema(vocabs: Vocabularies) -> engine.Schema:
+    schema = engine.Schema(
+        id=engine.ID(stored=True, unique=True),
+        doc=engine.STORED(),
+        path=engine.STORED(),
+        title=engine.text_field(analysis.folding(), field_boost=3.0),
+        plain=engine.text_field(analysis.folding()),
+        spell=engine.text_field(analysis.lowercase(), phrase=False),
         # Sorting keys: columns only (nothing searches them, so nothing is indexed).
-        start=fields.COLUMN(columns.NumericColumn("i", default=0)),
-        added=fields.COLUMN(columns.NumericColumn("i", default=0)),
-        budget=fields.COLUMN(columns.NumericColumn("q", default=0)),
+        start=engine.COLUMN(engine.NumericColumn("i", default=0)),
+        added=engine.COLUMN(engine.NumericColumn("i", default=0)),
+        budget=engine.COLUMN(engine.NumericColumn("q", default=0)),
     )
     for lang, algorithm in stemmed_languages(vocabs).items():
-        schema.add(f"text_{lang}", analysis.text_field(analysis.stemming(algorithm)))
-    for name in FACETS:
-        schema.add(f"f_{name}", fields.KEYWORD(lowercase=False, scorable=False))
+        schema.add(f"text_{lang}", engine.text_field(analysis.stemming(algorithm)))
+    for name in facets.FACETS:
+        schema.add(f"f_{name}", engine.KEYWORD(lowercase=False, scorable=False))
     for lang in LABEL_LANGUAGES:
-        schema.add(f"sort_{lang}", fields.COLUMN(columns.VarBytesColumn()))
+        schema.add(f"sort_{lang}", engine.COLUMN(engine.VarBytesColumn()))
     return schema
 
 
@@ -152,44 +149,15 @@ def document(practice: Practice, vocabs: Vocabularies, stemmers: dict[str, str],
     for lang, parts in per_language.items():
         if lang in stemmers:
             doc[f"text_{lang}"] = "\n".join(parts)
-    values = facet_values(practice, vocabs)
-    for name in FACETS:
-        doc[f"f_{name}"] = " ".join(values[name])
+    for name, values in facets.values(practice, vocabs).items():
+        doc[f"f_{name}"] = " ".join(values)
     keys: dict[str, bytes] = {}  # most languages fall back to the same title
     for lang in LABEL_LANGUAGES:
-        title = practice.text("title", lang)[1]
+        title = practice.title_in(lang)[1]
         if title not in keys:
             keys[title] = sort_key(title).encode("utf-8")
         doc[f"sort_{lang}"] = keys[title]
     return doc
-
-
-def facet_values(practice: Practice, vocabs: Vocabularies) -> dict[str, list[str]]:
-    """The values a practice has for each facet (the ids used in URLs)."""
-    return {
-        "region": [practice.region] if practice.region else [],
-        "country": [practice.country],
-        "dimension": list(practice.dimensions),
-        "criterion": criterion_values(practice),
-        "target_group": list(practice.target_groups),
-        "indicator": list(practice.indicators),
-        "fund": list(practice.funding.funds) if practice.funding else [],
-        "language": sorted(set(practice.title) | set(practice.summary) | {practice.language}),
-        "role": [practice.regional_role.type],
-        "period": [period_bucket(practice.period.start)],
-    }
-
-
-class Codec(W3Codec):
-    """Whoosh's own file format, without per-block length statistics.
-
-    Whoosh looks up each posting's field length while writing, to let its matchers
-    skip blocks by an upper bound on their scores; labb reads whole posting lists
-    (see matching.py), so the lookups would only slow the build. Without them the
-    bound is still an upper bound (it assumes the shortest field), so even Whoosh's
-    own skipping stays correct."""
-
-    length_stats = False
 
 
 # ---------------------------------------------------------------------------
@@ -214,8 +182,9 @@ def read_manifest(generation: Path) -> dict:
 
 
 def stamp(vocabs: Vocabularies) -> str:
-    """Changes when the code's schema or the vocabularies change (then: full rebuild)."""
+    """Changes when the code's schema, the facets or the vocabularies change (then: full rebuild)."""
     digest = hashlib.sha256(str(SCHEMA_VERSION).encode())
+    digest.update(" ".join(facets.FACETS).encode())
     for path in sorted(Path(validate.__file__).with_name("vocabularies").rglob("*.yaml")):
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
@@ -256,8 +225,9 @@ def _switch(index_dir: Path, generation: Path) -> None:
 def _cleanup(index_dir: Path, live: Path) -> None:
     """Remove generations superseded more than KEEP_SECONDS ago, and leftovers."""
     now = time.time()
-    generations = sorted((p for p in index_dir.glob("gen-*") if p.is_dir() and p != live),
-                         key=lambda p: p.stat().st_mtime)
+    generations = sorted(
+        (p for p in index_dir.glob("gen-*") if p.is_dir() and p != live), key=lambda p: p.stat().st_mtime
+    )
     for old in generations[:-1]:  # always keep the previous one
         if now - old.stat().st_mtime > KEEP_SECONDS:
             shutil.rmtree(old, ignore_errors=True)
@@ -279,9 +249,16 @@ def _check_removals(live_files: dict[str, dict], new_files: dict[str, dict], pra
         raise RemovalRefused(len(gone), len(live), len(new_files), practices_dir)
 
 
-def build(practices_dir: Path, index_dir: Path, vocabs: Vocabularies, *, rebuild: bool = False,
-          progress: Callable[[int, int], None] | None = None, jobs: int | None = None,
-          allow_removals: bool = False) -> BuildReport:
+def build(
+    practices_dir: Path,
+    index_dir: Path,
+    vocabs: Vocabularies,
+    *,
+    rebuild: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+    jobs: int | None = None,
+    allow_removals: bool = False,
+) -> BuildReport:
     """Validate, then index `practices_dir` into a new generation of `index_dir`.
 
     A full build of many files runs in `jobs` processes (default: one per CPU), each
@@ -301,8 +278,11 @@ def build(practices_dir: Path, index_dir: Path, vocabs: Vocabularies, *, rebuild
 
         files = validate.practice_files([practices_dir])
         hashes = {str(p): _hash(p) for p in files}
-        changed = [p for p in files  # an unreadable file (no hash) is validated, which reports it
-                   if hashes[str(p)] is None or old_files.get(str(p), {}).get("hash") != hashes[str(p)]]
+        changed = [
+            p
+            for p in files  # an unreadable file (no hash) is validated, which reports it
+            if hashes[str(p)] is None or old_files.get(str(p), {}).get("hash") != hashes[str(p)]
+        ]
         removed = [path for path in old_files if path not in hashes]
         parts = _parts(len(changed), jobs) if full else 1
 
@@ -310,16 +290,17 @@ def build(practices_dir: Path, index_dir: Path, vocabs: Vocabularies, *, rebuild
         try:
             if full:
                 generation.mkdir()
-                ix = whoosh_index.create_in(generation, make_schema(vocabs))
+                ix = engine.create_in(generation, make_schema(vocabs))
             else:
                 # Whoosh never rewrites a file it has written, so the new generation can
                 # share the live one's files through hard links (a copy where links fail).
+                assert live is not None  # an update always starts from the live generation
                 try:
                     shutil.copytree(live, generation, copy_function=os.link)
                 except OSError:
                     shutil.rmtree(generation, ignore_errors=True)
                     shutil.copytree(live, generation)
-                ix = whoosh_index.open_dir(generation)
+                ix = engine.open_dir(generation)
             if parts > 1:
                 ids, problems = _write_in_parallel(ix, changed, practices_dir, vocabs, parts, progress)
             else:
@@ -331,9 +312,12 @@ def build(practices_dir: Path, index_dir: Path, vocabs: Vocabularies, *, rebuild
             if not allow_removals:
                 _check_removals(manifest.get("files", {}) if live else {}, new_files, practices_dir)
             # A new file, never a write into the hard-linked copy of the live manifest.
-            (generation / f"{MANIFEST}.new").write_text(json.dumps(
-                {"stamp": current_stamp, "built": date.today().isoformat(), "files": new_files},
-                ensure_ascii=False), encoding="utf-8")
+            (generation / f"{MANIFEST}.new").write_text(
+                json.dumps(
+                    {"stamp": current_stamp, "built": date.today().isoformat(), "files": new_files}, ensure_ascii=False
+                ),
+                encoding="utf-8",
+            )
             os.replace(generation / f"{MANIFEST}.new", generation / MANIFEST)
             _switch(index_dir, generation)
         except BaseException:
@@ -341,10 +325,12 @@ def build(practices_dir: Path, index_dir: Path, vocabs: Vocabularies, *, rebuild
             raise
         _cleanup(index_dir, generation)
     return BuildReport(
-        generation=generation.name, full=full,
+        generation=generation.name,
+        full=full,
         added=sum(1 for p in changed if str(p) not in old_files),
         updated=sum(1 for p in changed if str(p) in old_files),
-        removed=len(removed), unchanged=len(files) - len(changed),
+        removed=len(removed),
+        unchanged=len(files) - len(changed),
         seconds=time.perf_counter() - started,
         warnings=[p for p in problems if p.severity == "warning"],
     )
@@ -367,17 +353,27 @@ def _check(problems: list[Problem]) -> None:
         raise BuildFailed(f"{len(errors)} error(s): the index was not changed", sorted(problems))
 
 
-def _write(ix, changed: list[Path], files: list[Path], removed: list[str], old_files: dict[str, dict],
-           practices_dir: Path, vocabs: Vocabularies,
-           progress: Callable[[int, int], None] | None) -> tuple[dict[str, str], list[Problem]]:
+def _write(
+    ix,
+    changed: list[Path],
+    files: list[Path],
+    removed: list[str],
+    old_files: dict[str, dict],
+    practices_dir: Path,
+    vocabs: Vocabularies,
+    progress: Callable[[int, int], None] | None,
+) -> tuple[dict[str, str], list[Problem]]:
     """Validate the changed files and write them, in this process, as one commit."""
     present = {str(f) for f in files}
     changed_set = {str(p) for p in changed}
-    taken = {info["id"]: path for path, info in old_files.items()
-             if path not in changed_set and path in present and info.get("id")}
+    taken = {
+        info["id"]: path
+        for path, info in old_files.items()
+        if path not in changed_set and path in present and info.get("id")
+    }
     practices, problems = _validated(changed, taken, vocabs)
     _check(problems)
-    writer = ix.writer(limitmb=256, codec=Codec())
+    writer = ix.writer(limitmb=256, codec=engine.Codec())
     try:
         for path in [*removed, *changed_set]:
             old_id = old_files.get(path, {}).get("id")
@@ -391,8 +387,13 @@ def _write(ix, changed: list[Path], files: list[Path], removed: list[str], old_f
     return {str(path): practice.id for path, practice, _ in practices}, sorted(problems)
 
 
-def _add(writer, practices: list[Valid], practices_dir: Path, vocabs: Vocabularies,
-         progress: Callable[[int, int], None] | None) -> None:
+def _add(
+    writer,
+    practices: list[Valid],
+    practices_dir: Path,
+    vocabs: Vocabularies,
+    progress: Callable[[int, int], None] | None,
+) -> None:
     stemmers = stemmed_languages(vocabs)
     for done, (path, practice, _) in enumerate(practices, 1):
         relative = path.relative_to(practices_dir).as_posix() if path.is_relative_to(practices_dir) else path.name
@@ -412,7 +413,7 @@ def _validated(paths: list[Path], taken: dict[str, str], vocabs: Vocabularies) -
     for path in paths:
         checked = validate.check_file(path, vocabs)
         problems += checked.problems
-        if checked.practice is None:
+        if checked.practice is None or checked.document is None:
             continue
         where = checked.document.where(("id",))
         other = taken.get(checked.practice.id)
@@ -425,8 +426,7 @@ def _validated(paths: list[Path], taken: dict[str, str], vocabs: Vocabularies) -
 
 
 def _duplicate(path: Path | str, where: Mark, practice_id: str, other: str) -> Problem:
-    return Problem.error(str(path), where, "duplicate-id", ("id",), f"the id `{practice_id}` is already used by {other}",
-                         "each practice needs its own id; rename one of them")
+    return Problem.of("duplicate-id", str(path), where, ("id",), id=practice_id, other=other)
 
 
 # ---------------------------------------------------------------------------
@@ -446,8 +446,9 @@ class _Part:
     segment: object | None  # None when the share had errors or no practice
 
 
-def _write_part(generation: Path, paths: list[Path], practices_dir: Path, vocabs: Vocabularies,
-                messages, number: int) -> None:
+def _write_part(
+    generation: Path, paths: list[Path], practices_dir: Path, vocabs: Vocabularies, messages, number: int
+) -> None:
     """In a child process: validate and write one share; report on `messages`."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides what Ctrl-C stops
     try:
@@ -455,19 +456,17 @@ def _write_part(generation: Path, paths: list[Path], practices_dir: Path, vocabs
         ids = [(str(path), practice.id, where) for path, practice, where in practices]
         segment = None
         if practices and not any(p.severity == "error" for p in problems):
-            ix = whoosh_index.open_dir(generation)
-            writer = SegmentWriter(ix, _lk=False, limitmb=256, codec=Codec())
+            ix = engine.open_dir(generation)
+            writer = engine.segment_writer(ix)
 
             def progress(done: int, total: int) -> None:
                 if done % PROGRESS_EVERY == 0 or done == total:
                     messages.put(("progress", number, done))
 
             _add(writer, practices, practices_dir, vocabs, progress)
-            # Not writer._finish(): it would delete the temporary folder the
-            # processes share (the parent removes it once all have finished).
-            segment = writer._finalize_segment()
+            segment = engine.finish_segment(writer)  # the parent lists the segments
         messages.put(("done", number, _Part(ids, problems, segment)))
-    except BaseException:  # noqa: BLE001 - reported to the parent, which fails the build
+    except BaseException:
         messages.put(("failed", number, traceback.format_exc()))
 
 
@@ -480,16 +479,27 @@ def _context():
     return multiprocessing.get_context("fork" if threading.active_count() == 1 else "forkserver")
 
 
-def _write_in_parallel(ix, paths: list[Path], practices_dir: Path, vocabs: Vocabularies, parts: int,
-                       progress: Callable[[int, int], None] | None) -> tuple[dict[str, str], list[Problem]]:
+def _write_in_parallel(
+    ix,
+    paths: list[Path],
+    practices_dir: Path,
+    vocabs: Vocabularies,
+    parts: int,
+    progress: Callable[[int, int], None] | None,
+) -> tuple[dict[str, str], list[Problem]]:
     """Write `paths` into the empty index `ix` in `parts` processes, one segment each."""
     context = _context()
     messages = context.Queue()
     size = -(-len(paths) // parts)
-    shares = [paths[i:i + size] for i in range(0, len(paths), size)]
-    children = [context.Process(target=_write_part, daemon=True,
-                                args=(Path(ix.storage.folder), share, practices_dir, vocabs, messages, number))
-                for number, share in enumerate(shares)]
+    shares = [paths[i : i + size] for i in range(0, len(paths), size)]
+    children = [
+        context.Process(
+            target=_write_part,
+            daemon=True,
+            args=(Path(ix.storage.folder), share, practices_dir, vocabs, messages, number),
+        )
+        for number, share in enumerate(shares)
+    ]
     results: dict[int, _Part] = {}
     done = [0] * len(shares)
     try:
@@ -501,7 +511,8 @@ def _write_in_parallel(ix, paths: list[Path], practices_dir: Path, vocabs: Vocab
             except queue.Empty:
                 stopped = [c for n, c in enumerate(children) if n not in results and c.exitcode not in (None, 0)]
                 if stopped:
-                    raise RuntimeError(f"an indexing process stopped unexpectedly (exit code {stopped[0].exitcode})")
+                    code = stopped[0].exitcode
+                    raise RuntimeError(f"an indexing process stopped unexpectedly (exit code {code})") from None
                 continue
             if kind == "progress":
                 done[number] = payload
@@ -521,7 +532,6 @@ def _write_in_parallel(ix, paths: list[Path], practices_dir: Path, vocabs: Vocab
     problems: list[Problem] = []
     taken: dict[str, str] = {}
     ids: dict[str, str] = {}
-    shutil.rmtree(Path(ix.storage.folder) / f"{ix.indexname}.tmp", ignore_errors=True)
     for number in range(len(children)):  # in file order, so the first file keeps an id
         part = results[number]
         problems += part.problems
@@ -532,7 +542,5 @@ def _write_in_parallel(ix, paths: list[Path], practices_dir: Path, vocabs: Vocab
                 taken[practice_id], ids[path] = path, practice_id
     _check(problems)
     segments = [results[n].segment for n in range(len(children)) if results[n].segment is not None]
-    generation = ix.latest_generation() + 1
-    TOC(ix.schema, segments, generation).write(ix.storage, ix.indexname)
-    clean_files(ix.storage, ix.indexname, generation, segments)
+    engine.publish_segments(ix, segments)
     return ids, sorted(problems)

@@ -9,32 +9,33 @@ passes the HTML through a sanitiser, so even an unvalidated text is inert.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 from functools import cache
-from typing import Iterator
 from urllib.parse import urlsplit
 
 import nh3
 from markdown_it import MarkdownIt
 
 SAFE_SCHEMES = frozenset({"http", "https", "mailto"})
-_TAGS = {"p", "br", "em", "strong", "code", "pre", "ul", "ol", "li", "blockquote",
-         "h3", "h4", "h5", "h6", "a"}
+_TAGS = {"p", "br", "em", "strong", "code", "pre", "ul", "ol", "li", "blockquote", "h3", "h4", "h5", "h6", "a"}
 
 
 @dataclass(frozen=True)
 class Unsafe:
-    """Something a text may not contain: on which line of the text, and what."""
+    """Something a text may not contain: on which line of the text, and what. The
+    validator words it as the problem `unsafe-markup` (labb.model.problems), in
+    the form named `form` ("" for an HTML block) filled in with `fields`."""
 
     line: int  # 0-based, within the text
-    message: str
-    hint: str
+    form: str = ""
+    fields: Mapping[str, str] = field(default_factory=dict)
 
 
 @cache
 def _inspector() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": True})
-    md.validateLink = lambda url: True  # see every link, to report the unsafe ones
+    md.validateLink = lambda url: True  # type: ignore[method-assign]  # see every link, to report the unsafe ones
     return md
 
 
@@ -57,20 +58,16 @@ def problems(text: str) -> Iterator[Unsafe]:
     for block in _inspector().parse(text):
         line = block.map[0] if block.map else 0
         if block.type == "html_block":
-            yield Unsafe(line, "raw HTML is not allowed in texts",
-                         "use Markdown instead: **bold**, *italic*, [link](https://...)")
+            yield Unsafe(line)
         for token in block.children or ():
             if token.type == "html_inline":
-                yield Unsafe(line, f"raw HTML `{token.content}` is not allowed in texts",
-                             "use Markdown instead: **bold**, *italic*, [link](https://...)")
+                yield Unsafe(line, "inline-html", {"html": token.content})
             elif token.type == "image":
-                yield Unsafe(line, "images are not allowed in texts",
-                             "link to the image instead: [description](https://...)")
+                yield Unsafe(line, "image")
             elif token.type == "link_open":
                 href = str(token.attrs.get("href", ""))
                 if not _scheme_ok(href):
-                    yield Unsafe(line, f"the link `{href}` is not allowed",
-                                 "links must start with https://, http:// or mailto:")
+                    yield Unsafe(line, "link", {"href": href})
 
 
 def to_html(text: str) -> str:

@@ -33,8 +33,7 @@ MAX_BYTES = 256 * 1024
 
 _STR = "tag:yaml.org,2002:str"
 _STANDARD_TAGS = {
-    f"tag:yaml.org,2002:{name}"
-    for name in ("str", "int", "float", "bool", "null", "timestamp", "map", "seq")
+    f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", "bool", "null", "timestamp", "map", "seq")
 }
 
 
@@ -64,6 +63,7 @@ try:  # libyaml's parser, when PyYAML was built with it: about ten times faster
         """libyaml reports positions in UTF-8 bytes."""
         return len(text.encode("utf-8")[:position].decode("utf-8", "ignore"))
 except ImportError:  # pragma: no cover - PyYAML without libyaml
+
     class _Parser(Reader, Scanner, Parser, Composer):  # type: ignore[no-redef]
         pass
 
@@ -84,7 +84,7 @@ class _Loader(_Parser, SafeConstructor, _Resolver):
         _Resolver.__init__(self)
 
 
-def _first_alias(text: str) -> yaml.Mark | None:
+def _first_alias(text: str) -> Any:
     """Where the first alias is, found from the event stream before anything is
     composed, so a billion-laughs file costs no more than its own size."""
     loader = _Loader(text)
@@ -92,7 +92,7 @@ def _first_alias(text: str) -> yaml.Mark | None:
         while loader.check_event():
             event = loader.get_event()
             if isinstance(event, AliasEvent):
-                return event.start_mark
+                return event.start_mark  # PyYAML's Mark (libyaml's, with the C loader)
     finally:
         loader.dispose()
     return None
@@ -127,11 +127,12 @@ def _mark(m: yaml.Mark) -> Mark:
 
 
 def _line_col(text: str | bytes, offset: int) -> Mark:
-    newline = "\n" if isinstance(text, str) else b"\n"
     before = text[:offset]
-    line = before.count(newline) + 1
-    column = offset - (before.rfind(newline) + 1) + 1
-    return Mark(line, column)
+    if isinstance(before, str):
+        line, last = before.count("\n") + 1, before.rfind("\n")
+    else:
+        line, last = before.count(b"\n") + 1, before.rfind(b"\n")
+    return Mark(line, offset - (last + 1) + 1)
 
 
 class _Builder:
@@ -142,24 +143,20 @@ class _Builder:
         self.doc = doc
         self.problems: list[Problem] = []
 
-    def problem(self, mark: Mark, code: str, loc: Loc, message: str, hint: str | None = None) -> None:
-        self.problems.append(
-            Problem.error(str(self.doc.path), mark, code, loc, message, hint)
-        )
+    def problem(self, code: str, mark: Mark, loc: Loc, *, form: str = "", **fields: object) -> None:
+        """The error `code` at `mark`; see `Problem.of`."""
+        self.problems.append(Problem.of(code, str(self.doc.path), mark, loc, form=form, hint=None, **fields))
 
     def build(self, node: Node, loc: Loc) -> Any:
         self.doc.values[loc] = node.start_mark
         if node.tag not in _STANDARD_TAGS:
-            self.problem(
-                _mark(node.start_mark), "yaml-tag", loc,
-                f"the tag `{node.tag.replace('tag:yaml.org,2002:', '!!')}` is not allowed",
-                "practice files use plain YAML values; remove the tag",
-            )
+            self.problem("yaml-tag", _mark(node.start_mark), loc, tag=node.tag.replace("tag:yaml.org,2002:", "!!"))
             return None
         if isinstance(node, MappingNode):
             return self._mapping(node, loc)
         if isinstance(node, SequenceNode):
             return [self.build(item, loc + (i,)) for i, item in enumerate(node.value)]
+        assert isinstance(node, ScalarNode)
         return self._scalar(node, loc)
 
     def _scalar(self, node: ScalarNode, loc: Loc) -> Any:
@@ -171,33 +168,22 @@ class _Builder:
             return self.loader.construct_object(node, deep=True)
         except (ConstructorError, ValueError, OverflowError) as exc:
             if node.tag == "tag:yaml.org,2002:timestamp":
-                self.problem(
-                    _mark(node.start_mark), "invalid-date", loc,
-                    f"`{node.value}` is not a real calendar date",
-                    "write dates as YYYY-MM-DD, e.g. 2024-02-29",
-                )
+                self.problem("invalid-date", _mark(node.start_mark), loc, form="calendar", value=node.value)
             else:
-                self.problem(_mark(node.start_mark), "wrong-type", loc, f"`{node.value}` cannot be read: {exc}")
+                self.problem("wrong-type", _mark(node.start_mark), loc, form="unparsed", value=node.value, detail=exc)
             return node.value
 
     def _mapping(self, node: MappingNode, loc: Loc) -> dict:
         result: dict[Any, Any] = {}
         for key_node, value_node in node.value:
             if not isinstance(key_node, ScalarNode):
-                self.problem(
-                    _mark(key_node.start_mark), "wrong-type", loc,
-                    "a key must be a plain word, not a list or a mapping",
-                )
+                self.problem("wrong-type", _mark(key_node.start_mark), loc, form="key")
                 continue
             key = key_node.value
             child = loc + (key,)
             if key in result:
                 first = _mark(self.doc.keys[child])
-                self.problem(
-                    _mark(key_node.start_mark), "duplicate-key", child,
-                    f"`{key}` appears twice in the same mapping (first at line {first.line})",
-                    "keep one of the two and merge their contents",
-                )
+                self.problem("duplicate-key", _mark(key_node.start_mark), child, key=key, first=first.line)
                 continue
             self.doc.keys[child] = key_node.start_mark
             result[key] = self.build(value_node, child)
@@ -212,36 +198,35 @@ def parse(text: str, path: Path) -> tuple[Document | None, list[Problem]]:
     try:
         alias = _first_alias(text) if "*" in text else None
         if alias is not None:
-            return None, [Problem.error(
-                where, _mark(alias), "yaml-alias", (),
-                "anchors and aliases (`&name`, `*name`) are not allowed",
-                "write the value out in full where it is needed",
-            )]
+            return None, [Problem.of("yaml-alias", where, _mark(alias), ())]
         loader = _Loader(text)
         node = loader.get_single_node()
     except ReaderError as exc:
-        return None, [Problem.error(
-            where, _line_col(text, _char_offset(text, exc.position)), "encoding", (),
-            f"the control character U+{exc.character:04X} is not allowed in YAML",
-            "remove the control character; save the file as plain UTF-8 text",
-        )]
+        return None, [
+            Problem.of(
+                "encoding",
+                where,
+                _line_col(text, _char_offset(text, exc.position)),
+                (),
+                form="control",
+                character=exc.character,
+            )
+        ]
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         message = exc.problem or "the YAML cannot be read"
         if exc.context:
             message = f"{exc.context}: {message}"
-        return None, [Problem.error(
-            where, _mark(mark) if mark else Mark(1, 1), "yaml-syntax", (),
-            message.replace("\n", " "),
-            "check indentation, colons and quotes on this line and the one before",
-        )]
+        return None, [
+            Problem.of("yaml-syntax", where, _mark(mark) if mark else Mark(1, 1), (), detail=message.replace("\n", " "))
+        ]
     except yaml.YAMLError as exc:  # pragma: no cover - PyYAML's unmarked errors
-        return None, [Problem.error(where, Mark(1, 1), "yaml-syntax", (), str(exc))]
+        return None, [Problem.of("yaml-syntax", where, Mark(1, 1), (), form="unmarked", detail=exc)]
     finally:
         if loader is not None:
             loader.dispose()
     if node is None:
-        return None, [Problem.error(where, Mark(1, 1), "empty-file", (), "the file holds no data")]
+        return None, [Problem.of("empty-file", where, Mark(1, 1), ())]
     builder = _Builder(loader, doc)
     doc.data = builder.build(node, ())
     return doc, builder.problems
@@ -254,19 +239,11 @@ def load(path: Path, *, max_bytes: int = MAX_BYTES) -> tuple[Document | None, li
         with open(path, "rb") as handle:
             raw = handle.read(max_bytes + 1)
     except OSError as exc:
-        return None, [Problem.error(where, Mark(1, 1), "unreadable", (), f"the file cannot be read: {exc.strerror}")]
+        return None, [Problem.of("unreadable", where, Mark(1, 1), (), reason=exc.strerror)]
     if len(raw) > max_bytes:
-        return None, [Problem.error(
-            where, Mark(1, 1), "file-too-large", (),
-            f"the file is larger than {max_bytes // 1024} KiB",
-            "a practice is a few pages of text; move long material to a linked source",
-        )]
+        return None, [Problem.of("file-too-large", where, Mark(1, 1), (), kib=max_bytes // 1024)]
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        return None, [Problem.error(
-            where, _line_col(raw, exc.start), "encoding", (),
-            f"byte 0x{raw[exc.start]:02X} is not valid UTF-8",
-            "save the file as UTF-8 (your editor's 'encoding' menu)",
-        )]
+        return None, [Problem.of("encoding", where, _line_col(raw, exc.start), (), byte=raw[exc.start])]
     return parse(text, path)

@@ -29,8 +29,7 @@ LEAD = "the lead organisation, as the source names it"
 SOURCE_TITLE = "the page's title"
 DESCRIPTION = "Longer text; safe Markdown: **bold**, *italic*, lists, [links](https://...)"
 ELLIPSIS = "..."
-SAMPLE_SENTENCES = (TITLE, TITLE_EN, SUMMARY, SUMMARY_EN, ROLE_DETAIL, LEAD, SOURCE_TITLE, DESCRIPTION,
-                    ELLIPSIS, "…")
+SAMPLE_SENTENCES = (TITLE, TITLE_EN, SUMMARY, SUMMARY_EN, ROLE_DETAIL, LEAD, SOURCE_TITLE, DESCRIPTION, ELLIPSIS, "…")
 """The sample texts the scaffold writes (after `TODO: `, or in its comments): a value
 that is one of them, with or without its `TODO: `, has not been written yet."""
 
@@ -51,6 +50,12 @@ title:                      # the original title first, then English and other t
 summary:                    # one to three sentences, plain text
   {language}: {todo_summary}{english_summary}
 # description: {{en: "{description}"}}
+# objectives: {{en: "..."}}
+# results:                  # what was achieved, with figures from the sources
+#   text: {{en: "..."}}
+#   figures:
+#     - {{indicator: "...", value: 0, unit: people, year: 2025, source: {source_url}}}
+# reach: {{people: 0, year: 2025, source: {source_url}}}
 language: {language}                # the language the practice was written in
 country: {country}                  # ISO 3166-1 alpha-2 (EL is accepted for Greece)
 {region_line}
@@ -59,7 +64,8 @@ places: []                  # towns or municipalities, e.g. [Oulu, Pudasjärvi]
 period:
   start: {today}            # YYYY-MM-DD
   # end: YYYY-MM-DD
-  status: planned           # planned | ongoing | completed
+  status: planned           # planned | ongoing | suspended | completed
+  # precision: year         # when the sources give only years: start YYYY-01-01, end YYYY-12-31
 dimensions: [reception-orientation]      # areas of integration (labb/vocabularies/dimensions.yaml)
 target_groups: [third-country-nationals] # labb/vocabularies/target_groups.yaml
 indicators: []              # labb/vocabularies/indicators.yaml
@@ -70,13 +76,21 @@ organisations:
   lead: {lead}
   partners: []
   # managing_authority: "..."
+# beneficiary_type: regional-authority   # labb/vocabularies/beneficiary_types.yaml
+# website: https://...
+# contact: {{organisation: "...", email: info@...}}   # an organisation's address, never a person's
 # funding:
 #   funds: [esf-plus]       # labb/vocabularies/funds.yaml
 #   programme: "..."
 #   programming_period: 2021-2027
+#   project_code: "..."     # the programme's reference (CCI or project code)
 #   total_eur: 100000       # from the source; the co-financing rate is derived
 #   eu_eur: 60000
-evaluation: {{}}              # e.g. innovation: {{level: strong, inspiring: {{en: ...}}, improvement: {{en: ...}}}}
+#   currency: SEK           # when the source states amounts in another currency:
+#   original_amount: {{total: 1000000, eu: 600000}}
+#   conversion: {{rate: 11.2, date: YYYY-MM-DD}}   # units of the currency for one euro
+evaluation: {{}}              # at least five of the seven criteria, each like:
+#   innovation: {{level: moderate, inspiring: {{en: ...}}, improvement: {{en: ...}}, evidence_gaps: {{en: ...}}}}
 # assessment: {{by: labb editors, date: {today}}}
 # lessons_learnt: {{en: "..."}}
 # transferability: {{en: "..."}}
@@ -103,8 +117,11 @@ def render(new: NewPractice, today: date | None = None) -> str:
     today_s = (today or date.today()).isoformat()
     quoted = json.dumps  # a JSON string is a valid YAML scalar, whatever it holds
     english = new.language != "en"
-    region_line = (f"region: {new.region}                # NUTS code (labb/vocabularies/regions/)"
-                   if new.region else "# region: NUTS code; omitted: this practice is national in scope")
+    region_line = (
+        f"region: {new.region}                # NUTS code (labb/vocabularies/regions/)"
+        if new.region
+        else "# region: NUTS code; omitted: this practice is national in scope"
+    )
     return TEMPLATE.format(
         schema_path=new.schema_path,
         file_hint=f"{new.id}.yaml",

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import copy
 import json
+from collections.abc import Iterator
 from functools import cache
-from typing import Any, Iterator
+from typing import Any
 
 from .model import Loc, Practice
 from .vocab import Vocabularies
@@ -61,7 +62,8 @@ def editor_schema(vocabs: Vocabularies) -> dict[str, Any]:
 
 def _ids(vocabs: Vocabularies, name: str) -> list[str]:
     vocabulary = vocabs[name]
-    return list(vocabulary.terms) + list(vocabulary.aliases)
+    recoded = [c for c in vocabs.recodes if c not in vocabulary] if name == "regions" else []  # valid, with a warning
+    return list(vocabulary.terms) + list(vocabulary.aliases) + recoded
 
 
 def dumps(schema: dict[str, Any]) -> str:

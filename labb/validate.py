@@ -1,7 +1,8 @@
 """Check practice files against the model and the vocabularies.
 
 Every check yields Problems with a file, a 1-based line and column, a code, the
-field, what is wrong and how to fix it. Nothing here prints or exits: the CLI
+field, what is wrong and how to fix it; codes, severities and wordings are in
+`labb.model.problems.CODES`. Nothing here prints or exits: the CLI
 does. Checks run per file first (syntax, model, vocabularies, texts,
 placeholders), then across files (duplicate ids), so one run reports every
 problem at once.
@@ -9,23 +10,31 @@ problem at once.
 
 from __future__ import annotations
 
+import calendar
 import difflib
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any
 from urllib.parse import urlsplit
 
 from pydantic import ValidationError
 
 from . import markup, records, scaffold, schema
-from .model import SLUG, Loc, Practice, Problem, Vocabulary, dotted
+from .model import SLUG, Funding, Loc, Mark, Period, Practice, Problem, Vocabulary, dotted, euros
 from .records import Document
 from .vocab import Vocabularies
 
+_PERSONAL = re.compile(r"^[^\W\d_]{2,}[._-][^\W\d_]{2,}@", re.UNICODE)
+"""firstname.lastname@...: most likely a person's address, not a functional one."""
+
 STALE_AFTER_DAYS = 2 * 365
 """A practice not reviewed for this long gets a warning."""
+NEW_PRACTICE_DAYS = 2 * 365
+"""A practice younger than this when assessed, with no `results`, is known from plans and
+announcements: it cannot be strong on a criterion that needs results."""
 
 EXAMPLE_ID_PREFIX = "xx-"
 """ISO 3166 leaves `XX` to private use; the tests and examples name their practices
@@ -45,8 +54,12 @@ _PLACEHOLDER_HINTS: dict[tuple[str, ...], str] = {
 _PLACEHOLDER_HINT = "write what the sources say, in your own words, or leave the field out if no source gives it"
 
 _KIND = {
-    "string": "a text", "array": "a list", "object": "a mapping",
-    "number": "a number", "integer": "a whole number", "null": "empty",
+    "string": "a text",
+    "array": "a list",
+    "object": "a mapping",
+    "number": "a number",
+    "integer": "a whole number",
+    "null": "empty",
 }
 
 
@@ -83,8 +96,11 @@ def practice_files(paths: Iterable[Path]) -> list[Path]:
     for path in paths:
         if path.is_dir():
             # A broken link is listed too, so that it is reported as unreadable rather than skipped.
-            found.update(p for p in path.rglob("*") if p.suffix in (".yaml", ".yml")
-                         and (p.is_file() or (p.is_symlink() and not p.exists())))
+            found.update(
+                p
+                for p in path.rglob("*")
+                if p.suffix in (".yaml", ".yml") and (p.is_file() or (p.is_symlink() and not p.exists()))
+            )
         else:
             found.add(path)
     return sorted(found)
@@ -111,20 +127,20 @@ def _expected(loc: Loc) -> str:
     if node.get("format") == "date":
         return "a date written YYYY-MM-DD"
     if node.get("x-text"):
-        return "a text per language, like `{en: \"...\"}`"
+        return 'a text per language, like `{en: "..."}`'
     if "x-vocabulary" in node:
         return f"an id from the `{node['x-vocabulary']}` vocabulary"
     if node.get("type") == "array":
         return "a list, like `[a, b]`"
     if "anyOf" in node:
-        return " or ".join(_KIND.get(b.get("type"), "a value") for b in node["anyOf"])
-    return _KIND.get(node.get("type"), "a different kind of value")
+        return " or ".join(_KIND.get(str(b.get("type")), "a value") for b in node["anyOf"])
+    return _KIND.get(str(node.get("type")), "a different kind of value")
 
 
 def _shown(text: str, width: int = 80) -> str:
     """A value as a message quotes it: one line, at most `width` characters."""
     text = " ".join(text.split())
-    return text if len(text) <= width else text[:width - 1].rstrip() + "…"
+    return text if len(text) <= width else text[: width - 1].rstrip() + "…"
 
 
 def _excerpt(text: str, start: int, end: int, width: int = 60) -> str:
@@ -157,6 +173,11 @@ def _example_host(url: str) -> str | None:
     return host if any(host == h or host.endswith("." + h) for h in scaffold.PLACEHOLDER_HOSTS) else None
 
 
+def _sentence(text: str) -> str:
+    """A model check's clause as a sentence: "the end (...) is before..." -> "The end (...) is before..."."""
+    return text[0].upper() + text[1:]
+
+
 def _did_you_mean(value: object, options: Iterable[str]) -> str | None:
     if not isinstance(value, str):
         return None
@@ -172,18 +193,18 @@ class _FileCheck:
         self.vocabs = vocabs
         self.today = today
 
-    def error(self, loc: Loc, code: str, message: str, hint: str | None = None, *, key: bool = False) -> Problem:
-        return Problem.error(self.where, self.doc.where(loc, key=key), code, loc, message, hint)
-
-    def warning(self, loc: Loc, code: str, message: str, hint: str | None = None, *, key: bool = False) -> Problem:
-        return Problem.warning(self.where, self.doc.where(loc, key=key), code, loc, message, hint)
+    def problem(
+        self, code: str, loc: Loc, *, key: bool = False, form: str = "", hint: str | None = None, **fields: object
+    ) -> Problem:
+        """The problem `code` at the value at `loc` (at its key, with `key`); see `Problem.of`."""
+        return Problem.of(code, self.where, self.doc.where(loc, key=key), loc, form=form, hint=hint, **fields)
 
     # -- the model ---------------------------------------------------------
     def model(self) -> tuple[Practice | None, list[Problem]]:
         try:
             return Practice.model_validate(self.doc.data), []
         except ValidationError as exc:
-            return None, [self._from_pydantic(err) for err in exc.errors(include_url=False)]
+            return None, [self._from_pydantic(dict(err)) for err in exc.errors(include_url=False)]
 
     def _from_pydantic(self, err: dict[str, Any]) -> Problem:
         loc: Loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
@@ -191,45 +212,46 @@ class _FileCheck:
         name = dotted(loc) or "the file"
         if kind == "missing":
             parent = loc[:-1]
-            return self.error(parent, "missing-field", f"`{name}` is required",
-                              f"add `{loc[-1]}:` here (see CONTRIBUTING.md for an example)", key=bool(parent))
+            return self.problem("missing-field", parent, key=bool(parent), name=name, field=loc[-1])
         if kind == "extra_forbidden":
             options = schema.field_names(loc[:-1])
             hint = _did_you_mean(loc[-1], options) or (
-                "allowed here: " + ", ".join(f"`{o}`" for o in options) if options else None)
-            where = f"in `{dotted(loc[:-1])}`" if loc[:-1] else "in a practice"
-            return self.error(loc, "unknown-field", f"`{loc[-1]}` is not a field {where}", hint, key=True)
-        if kind in ("invalid-date", "invalid-url"):
-            return self.error(loc, kind, f"`{name}`: {err['msg']}",
-                              "write dates as YYYY-MM-DD" if kind == "invalid-date" else None)
-        if kind in ("date-order", "budget-exceeds", "missing-region"):
-            target = {"date-order": "end", "budget-exceeds": "eu_eur", "missing-region": "scope"}[kind]
-            hint = {
-                "date-order": "check the two dates; the end cannot come before the start",
-                "budget-exceeds": "`eu_eur` is the EU's share of `total_eur`; check both figures against the source",
-                "missing-region": "add `region:` with the NUTS code, or set `scope: national`",
-            }[kind]
-            return self.error(loc + (target,), kind, err["msg"][0].upper() + err["msg"][1:], hint)
+                "allowed here: " + ", ".join(f"`{o}`" for o in options) if options else None
+            )
+            if loc[:-1]:
+                return self.problem("unknown-field", loc, key=True, hint=hint, field=loc[-1], parent=dotted(loc[:-1]))
+            return self.problem("unknown-field", loc, key=True, form="top", hint=hint, field=loc[-1])
+        # The model's own checks (labb.model.practice) raise errors whose type is the problem code.
+        if kind == "invalid-date":
+            return self.problem("invalid-date", loc, name=name, detail=err["msg"])
+        if kind == "invalid-url":
+            return self.problem("invalid-url", loc, name=name, detail=err["msg"])
+        if kind == "date-order":
+            return self.problem("date-order", (*loc, "end"), detail=_sentence(err["msg"]))
+        if kind == "budget-exceeds":
+            return self.problem("budget-exceeds", (*loc, "eu_eur"), detail=_sentence(err["msg"]))
+        if kind == "missing-region":
+            return self.problem("missing-region", (*loc, "scope"), detail=_sentence(err["msg"]))
         if kind == "string_pattern_mismatch":
             hint = {
                 "id": "use lowercase letters, digits and hyphens, e.g. `fi-good-start-oulu`",
                 "programming_period": "write it as YYYY-YYYY, e.g. `2021-2027`",
-            }.get(str(loc[-1]), None)
-            return self.error(loc, "invalid-value", f"`{value}` is not a valid `{name}`", hint)
+            }.get(str(loc[-1]))
+            return self.problem("invalid-value", loc, hint=hint, value=value, name=name)
         if kind == "string_too_short":
             if not str(value).strip():
-                return self.error(loc, "empty", f"`{name}` is empty", "write the text or remove the key")
-            return self.error(loc, "invalid-value", f"`{value}` is too short for `{name}` "
-                              f"(at least {ctx.get('min_length')} characters)")
+                return self.problem("empty", loc, name=name)
+            return self.problem(
+                "invalid-value", loc, form="too-short", value=value, name=name, min_length=ctx.get("min_length")
+            )
         if kind == "too_short":
-            what = "at least one language" if (schema.at(loc) or {}).get("x-text") else "at least one value"
-            return self.error(loc, "empty", f"`{name}` needs {what}")
+            form = "no-language" if (schema.at(loc) or {}).get("x-text") else "no-value"
+            return self.problem("empty", loc, form=form, name=name)
         if kind in ("too_long", "string_too_long"):
-            return self.error(loc, "too-long", f"`{name}` is too long ({err['msg'].lower()})")
+            return self.problem("too-long", loc, name=name, detail=err["msg"].lower())
         if kind in ("greater_than_equal", "finite_number"):
-            return self.error(loc, "invalid-value", f"`{name}` must be a number of 0 or more, not `{value}`")
-        return self.error(loc, "wrong-type", f"`{name}` must be {_expected(loc)}, not {_type_of(value)}",
-                          "check the example in CONTRIBUTING.md")
+            return self.problem("invalid-value", loc, form="negative", name=name, value=value)
+        return self.problem("wrong-type", loc, name=name, expected=_expected(loc), actual=_type_of(value))
 
     # -- vocabularies and texts ---------------------------------------------
     def terms_and_texts(self) -> Iterator[Problem]:
@@ -246,19 +268,48 @@ class _FileCheck:
 
     def _term(self, loc: Loc, value: str, name: str, key_position: bool = False) -> Iterator[Problem]:
         vocabulary = self.vocabs[name]
+        if name == "regions" and value in self.vocabs.recodes:
+            new = self.vocabs.recode(value)
+            yield self.problem("old-nuts-code", loc, value=value, new=new, label=vocabulary.label(new))
+            return
         if value in vocabulary:
             return
-        code = "unknown-language" if name == "languages" and key_position else "unknown-term"
+        named = self._regions_named(value) if name == "regions" else None
         suggestion = vocabulary.suggest(value)
-        hint = f"did you mean `{suggestion}`?" if suggestion else (
-            f"see labb/vocabularies/{'regions/' if name == 'regions' else ''}"
-            f"{'<COUNTRY>' if name == 'regions' else name}.yaml for the ids; add a new one there by pull request")
-        yield self.error(loc, code, f"`{value}` is not in the {name} vocabulary", hint, key=key_position)
+        hint = named or (
+            f"did you mean `{suggestion}`?"
+            if suggestion
+            else (
+                f"see labb/vocabularies/{'regions/' if name == 'regions' else ''}"
+                f"{'<COUNTRY>' if name == 'regions' else name}.yaml for the ids; add a new one there by pull request"
+            )
+        )
+        yield self.problem(
+            "unknown-language" if name == "languages" and key_position else "unknown-term",
+            loc,
+            key=key_position,
+            hint=hint,
+            value=value,
+            vocabulary=name,
+        )
+
+    def _regions_named(self, value: str) -> str | None:
+        """ "`Antwerpen` is `BE21` (Prov. Antwerpen, NUTS 2); also `BE211` (...)", for a region's name."""
+        country = self.doc.data.get("country") if isinstance(self.doc.data, dict) else None
+        found = self.vocabs.regions_named(value, country if isinstance(country, str) else None)
+        if not found:
+            return None
+
+        def name(code: str) -> str:
+            extra = self.vocabs.regions.terms[code].extra
+            return f"`{code}` ({extra.get('official_latn') or extra.get('official')}, NUTS {extra['level']})"
+
+        others = "; also " + ", ".join(name(c) for c in found[1:4]) if len(found) > 1 else ""
+        return f"`{value}` is {name(found[0])}{others}"
 
     def _text(self, loc: Loc, texts: dict) -> Iterator[Problem]:
         if "en" not in texts:
-            yield self.warning(loc, "no-english", f"`{dotted(loc)}` has no English (`en`) text",
-                               "add an English translation so readers across Europe can use it", key=True)
+            yield self.problem("no-english", loc, key=True, name=dotted(loc))
         for lang, text in texts.items():
             if not isinstance(text, str):
                 continue
@@ -268,8 +319,9 @@ class _FileCheck:
             for unsafe in markup.problems(text):
                 line = mark.line + offset + unsafe.line
                 column = mark.column if line == mark.line else 1
-                yield Problem("" + self.where, line, column, "error", "unsafe-markup", dotted(here),
-                              unsafe.message, unsafe.hint)
+                yield Problem.of(
+                    "unsafe-markup", self.where, Mark(line, column), here, form=unsafe.form, **unsafe.fields
+                )
 
     # -- placeholders left from `labb new` ------------------------------------
     def placeholders(self) -> Iterator[Problem]:
@@ -277,8 +329,12 @@ class _FileCheck:
         sample sentence of the scaffold, an address on example.org."""
         seen: set[Loc] = set()
         for loc, value, node in schema.walk(self.doc.data):
-            if (isinstance(value, str) and loc not in seen and node.get("type") == "string"
-                    and not {"x-vocabulary", "pattern", "format"} & node.keys()):
+            if (
+                isinstance(value, str)
+                and loc not in seen
+                and node.get("type") == "string"
+                and not {"x-vocabulary", "pattern", "format"} & node.keys()
+            ):
                 seen.add(loc)
                 yield from self._placeholder(loc, value)
 
@@ -288,42 +344,179 @@ class _FileCheck:
         hint = _PLACEHOLDER_HINTS.get(words[:2]) or _PLACEHOLDER_HINTS.get(words[:1]) or _PLACEHOLDER_HINT
         host = _example_host(value) if loc[-1] == "url" else None
         if host:
-            yield self.error(loc, "placeholder", f"`{name}` is a placeholder (`{_shown(value)}`): "
-                             f"{host} is reserved for examples", hint)
+            yield self.problem(
+                "placeholder", loc, form="example-host", hint=hint, name=name, value=_shown(value), host=host
+            )
         elif _is_sample(value) or _LEADING_PLACEHOLDER.fullmatch(value.strip()):
-            yield self.error(loc, "placeholder", f"`{name}` is a placeholder (`{_shown(value)}`)", hint)
+            yield self.problem("placeholder", loc, hint=hint, name=name, value=_shown(value))
         elif found := _PLACEHOLDER_WORD.search(value):
-            yield self.error(loc, "placeholder", f"`{name}` contains the placeholder `{found.group()}` "
-                             f"(`{_excerpt(value, found.start(), found.end())}`)", hint)
+            yield self.problem(
+                "placeholder",
+                loc,
+                form="word",
+                hint=hint,
+                name=name,
+                word=found.group(),
+                excerpt=_excerpt(value, found.start(), found.end()),
+            )
 
     # -- relations between fields --------------------------------------------
     def relations(self) -> Iterator[Problem]:
         data = self.doc.data
         pid = data.get("id")
         if isinstance(pid, str) and pid != self.path.stem:
-            yield self.error(("id",), "id-mismatch", f"the id `{pid}` differs from the file name `{self.path.name}`",
-                             f"rename the file to `{pid}.yaml`, or set `id: {self.path.stem}`")
+            yield self.problem("id-mismatch", ("id",), id=pid, file=self.path.name, stem=self.path.stem)
         country, region = data.get("country"), data.get("region")
         countries = self.vocabs.countries
-        if isinstance(pid, str) and country in countries and re.fullmatch(SLUG, pid) \
-                and not pid.startswith(EXAMPLE_ID_PREFIX):
+        if (
+            isinstance(pid, str)
+            and country in countries
+            and re.fullmatch(SLUG, pid)
+            and not pid.startswith(EXAMPLE_ID_PREFIX)
+        ):
             yield from self._id_prefix(pid, country)
-        if isinstance(region, str) and region in self.vocabs.regions and country in countries:
-            in_country = self.vocabs.region_country(region)
+        if isinstance(region, str) and self.vocabs.recode(region) in self.vocabs.regions and country in countries:
+            in_country = self.vocabs.region_country(self.vocabs.recode(region))
             if in_country != countries.canonical(country):
                 label = self.vocabs.regions.label(region)
-                yield self.error(("region",), "region-country",
-                                 f"region `{region}` ({label}) is in {in_country}, but `country` is {country}",
-                                 "correct the country or the region")
+                yield self.problem(
+                    "region-country", ("region",), region=region, label=label, in_country=in_country, country=country
+                )
         for i, source in enumerate(data.get("sources") or []):
             if isinstance(source, dict) and source.get("url") and not source.get("seen"):
-                yield self.warning(("sources", i), "no-seen-date", "this source has no `seen` date",
-                                   "add `seen: YYYY-MM-DD`, the day you last read the page")
+                yield self.problem("no-seen-date", ("sources", i))
         reviewed = data.get("reviewed") or data.get("added")
         if isinstance(reviewed, date) and (self.today - reviewed).days > STALE_AFTER_DAYS:
             loc = ("reviewed",) if data.get("reviewed") else ("added",)
-            yield self.warning(loc, "stale-review", f"last reviewed on {reviewed.isoformat()}, over two years ago",
-                               "check the practice against its sources and update `reviewed`")
+            yield self.problem("stale-review", loc, date=reviewed.isoformat())
+
+    # -- what the sources support (on a valid practice) ------------------------
+    def support(self, practice: Practice) -> Iterator[Problem]:
+        """Figures cite listed sources, dates fit their precision, amounts in other
+        currencies convert, EU funds are not hidden under `other`, contacts are not
+        private persons, and a practice known only from announcements is not strong
+        where strength needs results."""
+        listed = {source.url for source in practice.sources}
+        cited: list[tuple[Loc, str]] = []
+        if practice.results:
+            cited += [(("results", "figures", i, "source"), f.source) for i, f in enumerate(practice.results.figures)]
+        if practice.reach:
+            cited.append((("reach", "source"), practice.reach.source))
+        if practice.funding:
+            cited += [
+                (("funding", "other_amounts", i, "source"), a.source)
+                for i, a in enumerate(practice.funding.other_amounts)
+            ]
+        for loc, url in cited:
+            if url not in listed:
+                yield self.problem("unlisted-source", loc, name=dotted(loc), url=url)
+        yield from self._precision(practice.period)
+        if practice.funding:
+            yield from self._currency(practice.funding)
+            yield from self._eu_fund_as_other(practice.funding)
+        if practice.contact and practice.contact.email and _PERSONAL.match(practice.contact.email):
+            yield self.problem("personal-contact", ("contact", "email"), email=practice.contact.email)
+        yield from self._strong_without_results(practice)
+
+    def _precision(self, period: Period) -> Iterator[Problem]:
+        if period.precision == "day":
+            return
+        for key, day in (("start", period.start), ("end", period.end)):
+            if day is None:
+                continue
+            first = key == "start"
+            if period.precision == "year":
+                expected = date(day.year, 1, 1) if first else date(day.year, 12, 31)
+            else:
+                last = calendar.monthrange(day.year, day.month)[1]
+                expected = date(day.year, day.month, 1 if first else last)
+            if day != expected:
+                yield self.problem(
+                    "date-precision",
+                    ("period", key),
+                    name=f"period.{key}",
+                    value=day.isoformat(),
+                    precision=period.precision,
+                    expected=expected.isoformat(),
+                )
+
+    def _currency(self, funding: Funding) -> Iterator[Problem]:
+        if funding.currency == "EUR":
+            yield self.problem("currency", ("funding", "currency"), form="euro")
+            return
+        original = funding.original_amount
+        if original is None:
+            for key in ("currency", "conversion"):
+                if getattr(funding, key) is not None:
+                    yield self.problem("currency", ("funding", key), form="unused", part=key)
+            return
+        if funding.currency is None:
+            yield self.problem("currency", ("funding", "original_amount"), key=True)
+            return
+        converted = funding.total_eur is not None or funding.eu_eur is not None
+        if funding.conversion is None:
+            if converted:
+                yield self.problem("currency", ("funding", "original_amount"), key=True, form="unconverted")
+            return
+        rate = funding.conversion.rate
+        for part, eur_key in (("total", "total_eur"), ("eu", "eu_eur")):
+            amount, eur = getattr(original, part), getattr(funding, eur_key)
+            if amount is None or eur is None:
+                continue
+            expected = amount / rate
+            if abs(eur - expected) > 0.02 * max(expected, 1.0):
+                yield self.problem(
+                    "conversion-mismatch",
+                    ("funding", eur_key),
+                    eur_key=eur_key,
+                    eur=euros(eur),
+                    amount=f"{amount:,.0f}",
+                    currency=funding.currency,
+                    rate=f"{rate:g}",
+                    expected=euros(round(expected)),
+                )
+
+    def _eu_fund_as_other(self, funding: Funding) -> Iterator[Problem]:
+        if "other" not in funding.funds or not funding.programme:
+            return
+        programme = funding.programme
+        for term in self.vocabs["funds"]:
+            if not term.extra.get("eu") or term.id in funding.funds:
+                continue
+            names = [*term.label.values(), *(k for ks in term.keywords.values() for k in ks)]
+            for keyword in names:
+                # An acronym (FAMI, ERF) as written; a name (European Refugee Fund) in any case.
+                text, flags = (programme, 0) if keyword.isupper() else (programme, re.IGNORECASE)
+                if len(keyword) >= 3 and re.search(rf"(?<!\w){re.escape(keyword)}(?!\w)", text, flags):
+                    yield self.problem(
+                        "eu-fund-as-other",
+                        ("funding", "funds"),
+                        fund=term.label_in("en"),
+                        keyword=keyword,
+                        fund_id=term.id,
+                    )
+                    return
+
+    def _strong_without_results(self, practice: Practice) -> Iterator[Problem]:
+        if practice.results is not None:
+            return
+        assessed = practice.assessment.date if practice.assessment else practice.added
+        if practice.period.status == "planned":
+            why = "the practice is only planned"
+        elif (assessed - practice.period.start).days < NEW_PRACTICE_DAYS:
+            why = (
+                f"the practice started on {practice.period.start.isoformat()}, less than two years before it was "
+                "assessed, and has no `results`"
+            )
+        else:
+            return
+        criteria = self.vocabs["criteria"]
+        for criterion, assessment in practice.evaluation.items():
+            term = criteria.get(criterion)
+            if assessment.level == "strong" and term is not None and term.extra.get("needs_results"):
+                yield self.problem(
+                    "strong-without-results", ("evaluation", criterion, "level"), criterion=criterion, why=why
+                )
 
     def _id_prefix(self, pid: str, country: str) -> Iterator[Problem]:
         countries = self.vocabs.countries
@@ -334,9 +527,7 @@ class _FileCheck:
         if not (len(first) == 2 and first.upper() in countries):
             rest = pid  # the id starts with no country code: keep it whole
         codes = " or ".join(f"`{p}-`" for p in prefixes)
-        yield self.warning(("id",), "id-prefix", f"the id `{pid}` does not start with the country code {codes}",
-                           f"start the id with `{prefixes[0]}-`, e.g. `{prefixes[0]}-{rest}`, and rename the file "
-                           "to match (only before it is published: a published id never changes)")
+        yield self.problem("id-prefix", ("id",), id=pid, codes=codes, prefix=prefixes[0], rest=rest)
 
 
 def _id_prefixes(country: str, countries: Vocabulary) -> list[str]:
@@ -353,9 +544,7 @@ def check_file(path: Path, vocabs: Vocabularies, today: date | None = None) -> C
         return Checked(path, None, problems)
     if not isinstance(doc.data, dict):
         if not problems:
-            problems.append(Problem.error(str(path), doc.where(()), "not-a-mapping", (),
-                                          "a practice file must be a mapping of fields (`id: ...`, `title: ...`)",
-                                          "start from `labb new`"))
+            problems.append(Problem.of("not-a-mapping", str(path), doc.where(()), ()))
         return Checked(path, None, problems, doc)
     check = _FileCheck(path, doc, vocabs, today or date.today())
     practice, model_problems = check.model()
@@ -363,6 +552,8 @@ def check_file(path: Path, vocabs: Vocabularies, today: date | None = None) -> C
     problems += check.terms_and_texts()
     problems += check.placeholders()
     problems += check.relations()
+    if practice is not None:
+        problems += check.support(practice)
     problems = _first_per_position(problems)
     if any(p.severity == "error" for p in problems):
         practice = None
@@ -391,13 +582,12 @@ def check_paths(paths: Iterable[Path], vocabs: Vocabularies, today: date | None 
         corpus.problems += checked.problems
         doc = checked.document
         pid = doc.data.get("id") if doc and isinstance(doc.data, dict) else None
-        if isinstance(pid, str):
+        if doc is not None and isinstance(pid, str):
             if pid in first_seen:
                 other, line = first_seen[pid]
-                corpus.problems.append(Problem.error(
-                    str(path), doc.where(("id",)), "duplicate-id", ("id",),
-                    f"the id `{pid}` is already used by {other}:{line}",
-                    "each practice needs its own id; rename one of them"))
+                corpus.problems.append(
+                    Problem.of("duplicate-id", str(path), doc.where(("id",)), ("id",), id=pid, other=f"{other}:{line}")
+                )
                 continue
             first_seen[pid] = (path, doc.where(("id",)).line)
         if checked.practice is not None:

@@ -46,24 +46,65 @@ PACKAGES = ("world-atlas@2.0.2", "topojson-client@3.1.0")
 CENTRE = {"lon0": 10.0, "lat0": 52.0}
 WIDTH = 1000.0
 MARGIN = 12.0
-FRAME = [(-24.8, 66.6), (-13.2, 66.6), (-10.6, 51.8), (-9.6, 37.0), (-5.6, 35.9), (25.8, 71.3), (32.0, 70.0),
-         (24.0, 34.8), (35.2, 34.5), (34.6, 35.7)]
+FRAME = [
+    (-24.8, 66.6),
+    (-13.2, 66.6),
+    (-10.6, 51.8),
+    (-9.6, 37.0),
+    (-5.6, 35.9),
+    (25.8, 71.3),
+    (32.0, 70.0),
+    (24.0, 34.8),
+    (35.2, 34.5),
+    (34.6, 35.7),
+]
 """Points the main frame must show: Iceland, Ireland, Portugal, North Cape, eastern Finland, Crete, Cyprus."""
-INSETS = [("Açores", (-31.6, 36.8, -24.8, 40.0)), ("Madeira", (-17.4, 32.3, -16.1, 33.3)),
-          ("Canarias", (-18.4, 27.5, -13.3, 29.5))]
+INSETS = [
+    ("Açores", (-31.6, 36.8, -24.8, 40.0)),
+    ("Madeira", (-17.4, 32.3, -16.1, 33.3)),
+    ("Canarias", (-18.4, 27.5, -13.3, 29.5)),
+]
 """Island groups drawn in insets, top to bottom: name and lon/lat box (west, south, east, north)."""
-COLUMN = 150.0     # width of the inset column on the left, SVG units
-GAP = 10.0         # between insets
+COLUMN = 150.0  # width of the inset column on the left, SVG units
+GAP = 10.0  # between insets
 WINDOW = (-75.0, 15.0, 90.0, 88.0)
 """lon/lat box kept before projecting (keeps far-away coordinates out of the projection)."""
-TOLERANCE = 0.25   # Douglas-Peucker tolerance, SVG units
-MIN_AREA = 0.15    # smaller rings (islets) are dropped, square SVG units
+TOLERANCE = 0.25  # Douglas-Peucker tolerance, SVG units
+MIN_AREA = 0.15  # smaller rings (islets) are dropped, square SVG units
 # ISO 3166-1 numeric -> alpha-2 of the EU, EEA, Switzerland and the United Kingdom.
 EUROPE = {
-    "040": "AT", "056": "BE", "100": "BG", "191": "HR", "196": "CY", "203": "CZ", "208": "DK", "233": "EE",
-    "246": "FI", "250": "FR", "276": "DE", "300": "GR", "348": "HU", "372": "IE", "380": "IT", "428": "LV",
-    "440": "LT", "442": "LU", "470": "MT", "528": "NL", "616": "PL", "620": "PT", "642": "RO", "703": "SK",
-    "705": "SI", "724": "ES", "752": "SE", "352": "IS", "438": "LI", "578": "NO", "756": "CH", "826": "GB",
+    "040": "AT",
+    "056": "BE",
+    "100": "BG",
+    "191": "HR",
+    "196": "CY",
+    "203": "CZ",
+    "208": "DK",
+    "233": "EE",
+    "246": "FI",
+    "250": "FR",
+    "276": "DE",
+    "300": "GR",
+    "348": "HU",
+    "372": "IE",
+    "380": "IT",
+    "428": "LV",
+    "440": "LT",
+    "442": "LU",
+    "470": "MT",
+    "528": "NL",
+    "616": "PL",
+    "620": "PT",
+    "642": "RO",
+    "703": "SK",
+    "705": "SI",
+    "724": "ES",
+    "752": "SE",
+    "352": "IS",
+    "438": "LI",
+    "578": "NO",
+    "756": "CH",
+    "826": "GB",
     "248": "AX",
 }
 NODE = """
@@ -89,7 +130,10 @@ def clip(ring: list[tuple[float, float]], box: tuple[float, float, float, float]
     for axis, limit, lower in edges:
         if not ring:
             break
-        inside = (lambda p: p[axis] >= limit) if lower else (lambda p: p[axis] <= limit)
+
+        def inside(p, axis=axis, limit=limit, lower=lower):
+            return p[axis] >= limit if lower else p[axis] <= limit
+
         out = []
         prev = ring[-1]
         for cur in ring:
@@ -159,9 +203,16 @@ def frame() -> dict:
     scale = (WIDTH - 2 * MARGIN - COLUMN - GAP) / (xmax - xmin)
     left = (MARGIN + COLUMN + GAP) / scale
     height = round((ymax - ymin) * scale + 2 * MARGIN)
-    params = {"projection": "Lambert azimuthal equal-area (sphere)", **CENTRE,
-              "x0": round(xmin - left, 6), "y0": round(ymax + MARGIN / scale, 6), "scale": round(scale, 4),
-              "width": int(WIDTH), "height": height, "insets": []}
+    params = {
+        "projection": "Lambert azimuthal equal-area (sphere)",
+        **CENTRE,
+        "x0": round(xmin - left, 6),
+        "y0": round(ymax + MARGIN / scale, 6),
+        "scale": round(scale, 4),
+        "width": int(WIDTH),
+        "height": height,
+        "insets": [],
+    }
     # Insets: each island group scaled down (never up) to the column's width, stacked from the bottom.
     bottom = height - MARGIN
     for name, box in reversed(INSETS):
@@ -172,19 +223,28 @@ def frame() -> dict:
         k = min(1.0, (COLUMN - 2 * GAP) / (max(bx) - min(bx)))
         w, h = (max(bx) - min(bx)) * k + 2 * GAP, (max(by) - min(by)) * k + 2 * GAP
         top = bottom - h
-        params["insets"].insert(0, {
-            "name": name, "bbox": list(box), "k": round(k, 4),
-            "dx": round(MARGIN + GAP - min(bx) * round(k, 4), 2), "dy": round(top + GAP - min(by) * round(k, 4), 2),
-            "rect": [MARGIN, round(top, 1), round(w, 1), round(h, 1)]})
+        params["insets"].insert(
+            0,
+            {
+                "name": name,
+                "bbox": list(box),
+                "k": round(k, 4),
+                "dx": round(MARGIN + GAP - min(bx) * round(k, 4), 2),
+                "dy": round(top + GAP - min(by) * round(k, 4), 2),
+                "rect": [MARGIN, round(top, 1), round(w, 1), round(h, 1)],
+            },
+        )
         bottom = top - GAP
     return params
 
 
 def build(workdir: Path, scale: str) -> None:
     params = frame()
-    params["attribution"] = {"text": f"Natural Earth 1:{scale} countries, public domain; via world-atlas",
-                             "url": "https://www.naturalearthdata.com/",
-                             "via_url": "https://github.com/topojson/world-atlas"}
+    params["attribution"] = {
+        "text": f"Natural Earth 1:{scale} countries, public domain; via world-atlas",
+        "url": "https://www.naturalearthdata.com/",
+        "via_url": "https://github.com/topojson/world-atlas",
+    }
     box = (-4.0, -4.0, params["width"] + 4.0, params["height"] + 4.0)  # cut edges fall outside the view
     members, context = [], []
     for feat in sorted(geojson(workdir, scale)["features"], key=lambda f: (f.get("id") or "", f["properties"]["name"])):
@@ -213,28 +273,41 @@ def build(workdir: Path, scale: str) -> None:
         element = f'<path id="{code}" d="{path(rings)}"/>' if code else f'<path d="{path(rings)}"/>'
         (members if code else context).append(element)
     w, h = params["width"], params["height"]
-    svg = "\n".join([
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {h}" width="{w}" height="{h}">',
-        "<title>Europe</title>",
-        f"<desc>Country outlines: {params['attribution']['text']} (www.naturalearthdata.com). "
-        f"Lambert azimuthal equal-area projection centred on {CENTRE['lon0']}E {CENTRE['lat0']}N. "
-        "Built by scripts/build_map.py.</desc>",
-        f'<rect width="{w}" height="{h}" fill="#dce9f4"/>',
-        '<g fill="#e4e7eb" stroke="#a3acb7" stroke-width=".5" stroke-linejoin="round">',
-        *context, "</g>",
-        '<g fill="#ffffff" stroke="#7b8794" stroke-width=".6" stroke-linejoin="round">',
-        *members, "</g>",
-        '<g fill="none" stroke="#7b8794" stroke-width=".8">',
-        *(f'<rect x="{i["rect"][0]}" y="{i["rect"][1]}" width="{i["rect"][2]}" height="{i["rect"][3]}"/>'
-          for i in params["insets"]), "</g>",
-        '<g font-family="sans-serif" font-size="11" fill="#3e4c59">',
-        *(f'<text x="{i["rect"][0] + 4}" y="{i["rect"][1] + 13}">{i["name"]}</text>' for i in params["insets"]),
-        "</g>", "</svg>", ""])
+    svg = "\n".join(
+        [
+            f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {h}" width="{w}" height="{h}">',
+            "<title>Europe</title>",
+            f"<desc>Country outlines: {params['attribution']['text']} (www.naturalearthdata.com). "
+            f"Lambert azimuthal equal-area projection centred on {CENTRE['lon0']}E {CENTRE['lat0']}N. "
+            "Built by scripts/build_map.py.</desc>",
+            f'<rect width="{w}" height="{h}" fill="#dce9f4"/>',
+            '<g fill="#e4e7eb" stroke="#a3acb7" stroke-width=".5" stroke-linejoin="round">',
+            *context,
+            "</g>",
+            '<g fill="#ffffff" stroke="#7b8794" stroke-width=".6" stroke-linejoin="round">',
+            *members,
+            "</g>",
+            '<g fill="none" stroke="#7b8794" stroke-width=".8">',
+            *(
+                f'<rect x="{i["rect"][0]}" y="{i["rect"][1]}" width="{i["rect"][2]}" height="{i["rect"][3]}"/>'
+                for i in params["insets"]
+            ),
+            "</g>",
+            '<g font-family="sans-serif" font-size="11" fill="#3e4c59">',
+            *(f'<text x="{i["rect"][0] + 4}" y="{i["rect"][1] + 13}">{i["name"]}</text>' for i in params["insets"]),
+            "</g>",
+            "</svg>",
+            "",
+        ]
+    )
     OUT.mkdir(parents=True, exist_ok=True)
     (OUT / "europe.svg").write_text(svg, encoding="utf-8")
     (OUT / "europe.json").write_text(json.dumps(params, indent=2) + "\n", encoding="utf-8")
-    print(f"wrote {OUT / 'europe.svg'} ({len(svg.encode()) // 1024} KB, {len(members)} European countries, "
-          f"{len(context)} neighbours) and europe.json", file=sys.stderr)
+    print(
+        f"wrote {OUT / 'europe.svg'} ({len(svg.encode()) // 1024} KB, {len(members)} European countries, "
+        f"{len(context)} neighbours) and europe.json",
+        file=sys.stderr,
+    )
 
 
 def main() -> None:

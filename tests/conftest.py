@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import signal
 import subprocess
@@ -47,33 +48,43 @@ def write(tmp_path: Path):
 
 # -- the web front end: a small multilingual site, built once per module --------------
 
+FI_SUMMARY = "  fi: Neuvontaa ja suomen kielen iltakursseja maahanmuuttajille.\n"
 WEB_VARIANTS = {
     "xx-swedish-health": {
         "  fi: Hyvä alku Pudasjärvellä\n": "  sv: Hälsokommunikatörer för nyanlända i Skåne\n",
         "  en: A good start in Pudasjärvi": "  en: Health communicators in Skåne",
-        "  fi: Neuvontaa ja suomen kielen iltakursseja maahanmuuttajille.\n":
-            "  sv: Hälsokommunikatörerna informerar nyanlända om vården på deras eget språk.\n",
-        "language: fi": "language: sv", "country: FI": "country: SE", "region: FI1D9": "region: SE224",
-        "[language, reception-orientation]": "[health]", "places: [Oulu, Pudasjärvi]": "places: [Malmö]"},
+        FI_SUMMARY: "  sv: Hälsokommunikatörerna informerar nyanlända om vården på deras eget språk.\n",
+        "language: fi": "language: sv",
+        "country: FI": "country: SE",
+        "region: FI1D9": "region: SE224",
+        "[language, reception-orientation]": "[health]",
+        "places: [Oulu, Pudasjärvi]": "places: [Malmö]",
+    },
     "xx-italian-work": {
         "  fi: Hyvä alku Pudasjärvellä\n": "  it: Lavoro e integrazione in Campania\n",
         "  en: A good start in Pudasjärvi": "  en: Work and integration in Campania",
-        "  fi: Neuvontaa ja suomen kielen iltakursseja maahanmuuttajille.\n":
-            "  it: Percorsi di integrazione lavorativa per i lavoratori stranieri.\n",
-        "language: fi": "language: it", "country: FI": "country: IT", "region: FI1D9": "region: ITF3",
+        FI_SUMMARY: "  it: Percorsi di integrazione lavorativa per i lavoratori stranieri.\n",
+        "language: fi": "language: it",
+        "country: FI": "country: IT",
+        "region: FI1D9": "region: ITF3",
         "[language, reception-orientation]": "[labour-market]",
         "  innovation:\n    level: strong": "  sustainability:\n    level: weak",
         "places: [Oulu, Pudasjärvi]": "places: [Napoli]",
-        "start: 2016-01-01": "start: 2022-03-01", "end: 2018-12-31": "end: 2025-12-31",
-        "total_eur: 1090474": "total_eur: 5000000"},
+        "start: 2016-01-01": "start: 2022-03-01",
+        "end: 2018-12-31": "end: 2025-12-31",
+        "total_eur: 1090474": "total_eur: 5000000",
+    },
     "xx-greek-reception": {
         "  fi: Hyvä alku Pudasjärvellä\n": "  el: Κοινωνική ΕΝΤΑΞΗ μεταναστών στην Αττική\n",
         "  en: A good start in Pudasjärvi": "  en: Social inclusion of migrants in Attica",
-        "  fi: Neuvontaa ja suomen kielen iltakursseja maahanmuuttajille.\n":
-            "  el: Υποστήριξη για την ένταξη των προσφύγων.\n",
-        "language: fi": "language: el", "country: FI": "country: GR", "region: FI1D9": "region: EL30",
-        "type: indirect": "type: direct", "funds: [esf]": "funds: [eea-norway-grants]",
-        "places: [Oulu, Pudasjärvi]": "places: [Athens]"},
+        FI_SUMMARY: "  el: Υποστήριξη για την ένταξη των προσφύγων.\n",
+        "language: fi": "language: el",
+        "country: FI": "country: GR",
+        "region: FI1D9": "region: EL30",
+        "type: indirect": "type: direct",
+        "funds: [esf]": "funds: [eea-norway-grants]",
+        "places: [Oulu, Pudasjärvi]": "places: [Athens]",
+    },
 }
 
 
@@ -84,7 +95,8 @@ def write_web_corpus(root: Path) -> Path:
     (root / "xx" / "xx-good-practice.yaml").write_text(good, encoding="utf-8")
     for pid, replace in WEB_VARIANTS.items():
         text = good.replace("id: xx-good-practice", f"id: {pid}").replace(
-            "partners: [City of Pudasjärvi]", "partners: []")
+            "partners: [City of Pudasjärvi]", "partners: []"
+        )
         for old, new in replace.items():
             assert old in text, old
             text = text.replace(old, new)
@@ -119,10 +131,17 @@ def client(app):
 
 # -- a real browser and a real server on loopback
 
-CHROMIUM = Path("/usr/bin/chromium")
-"""Debian's Chromium; Playwright never downloads a browser here."""
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run", "--disable-quic"]
+CHROMIUM = Path(os.environ.get("LABB_CHROMIUM", "/usr/bin/chromium"))
+"""Debian's Chromium, or the Chromium-based browser LABB_CHROMIUM names; Playwright never downloads one."""
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 SERVING = re.compile(r"labb serving on (http://[\d.]+:\d+/)")
 
 
@@ -143,12 +162,32 @@ class Server:
     `command` replaces `python -m labb` (e.g. an installed `labb` script), `cwd` and `env`
     are those of the subprocess (default: the checkout, this process's environment)."""
 
-    def __init__(self, practices: Path, index_dir: Path, command: list[str] | None = None,
-                 cwd: Path = REPO, env: dict[str, str] | None = None):
+    def __init__(
+        self,
+        practices: Path,
+        index_dir: Path,
+        command: list[str] | None = None,
+        cwd: Path = REPO,
+        env: dict[str, str] | None = None,
+    ):
         self.process = subprocess.Popen(
-            [*(command or [sys.executable, "-m", "labb"]), "serve", "--port", "0", "--practices", str(practices),
-             "--index", str(index_dir)],
-            cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, encoding="utf-8")
+            [
+                *(command or [sys.executable, "-m", "labb"]),
+                "serve",
+                "--port",
+                "0",
+                "--practices",
+                str(practices),
+                "--index",
+                str(index_dir),
+            ],
+            cwd=cwd,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+            encoding="utf-8",
+        )
         self.lines: list[str] = []
         self._ready = threading.Event()
         self.url = ""

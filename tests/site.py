@@ -9,9 +9,10 @@ import io
 import random
 import types
 import typing
+from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 from xml.etree import ElementTree as ET
 
@@ -20,7 +21,7 @@ from markupsafe import escape
 from pydantic import BaseModel
 
 from labb import index, validate
-from labb.model import Practice
+from labb.model import Funding, Practice
 from labb.web import create_app
 from labb.web.i18n import LANGUAGES
 
@@ -82,7 +83,20 @@ def thin(data: dict[str, Any], rng: random.Random, keep: float, model: type[Base
         out[name] = value
     if model is Practice and "region" not in out and out.get("scope") in ("local", "regional"):
         out["scope"] = "national"  # a regional practice needs its region: without one it is national
+    if model is Funding:
+        _coherent_amounts(out)
     return out
+
+
+def _coherent_amounts(funding: dict[str, Any]) -> None:
+    """What the validator asks of amounts in another currency, kept after thinning: the
+    original amounts with their currency, and a conversion whenever euros are given too."""
+    converted = "total_eur" in funding or "eu_eur" in funding
+    if "currency" not in funding or (converted and "conversion" not in funding):
+        funding.pop("original_amount", None)
+    if "original_amount" not in funding:
+        for key in ("currency", "conversion"):
+            funding.pop(key, None)
 
 
 def write_thinned(source: Path, target: Path, keep: float, seed: int) -> Path:
@@ -167,9 +181,10 @@ def links(html: str) -> list[str]:
     return parser.found
 
 
-def crawl(client, starts: list[str], expand) -> Iterator[tuple[str, str, Any]]:
+def crawl(client, starts: list[str], expand, fetch=None) -> Iterator[tuple[str, str, Any]]:
     """Breadth first from `starts`: yields (url, the page it was found on, response) for every
-    same-site address once; follows the links of the pages `expand(url)` accepts."""
+    same-site address once (that `fetch(url)` accepts, if given); follows the links of the
+    pages `expand(url)` accepts."""
     seen = set(starts)
     queue = [(url, "(start)") for url in starts]
     while queue:
@@ -186,7 +201,6 @@ def crawl(client, starts: list[str], expand) -> Iterator[tuple[str, str, Any]]:
             if parts.netloc != "localhost" or parts.scheme != "http":
                 continue
             address = parts.path + (f"?{parts.query}" if parts.query else "")
-            if address not in seen:
+            if address not in seen and (fetch is None or fetch(address)):
                 seen.add(address)
                 queue.append((address, url))
-

@@ -62,7 +62,9 @@ def axe(page) -> list[dict]:
              const r = await axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']});
              return r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
                nodes: v.nodes.map(n => ({target: n.target, impact: n.impact, summary: n.failureSummary}))}));
-           }""", TAGS)
+           }""",
+        TAGS,
+    )
 
 
 def describe(violations: list[dict]) -> str:
@@ -83,7 +85,8 @@ PAGES = {
     "paged": "/?per_page=1&page=2&sort=newest",
     "practice": "/practices/xx-good-practice",
     "map": "/map",
-    "map-region": "/map?region=FI1D9",
+    "map-region": "/map?show=FI1D",
+    "map-of-results": "/map?dimension=language",
     "region": "/regions/FI1D9",
     "api": "/api",
     "404": "/practices/no-such-practice",
@@ -142,8 +145,11 @@ def test_keyboard_search_and_facet(page):
         if focused["tag"] == "summary" and focused["open"] is False:
             page.keyboard.press("Enter")  # opens the facet group; its values follow in the tab order
 
-    facet = tab_to(page, lambda f: f["tag"] == "a" and "facet-value" in f["cls"].split()
-                   and "selected" not in f["cls"].split(), on_the_way=open_closed_groups)
+    facet = tab_to(
+        page,
+        lambda f: f["tag"] == "a" and "facet-value" in f["cls"].split() and "selected" not in f["cls"].split(),
+        on_the_way=open_closed_groups,
+    )
     name = re.search(r"[?&](\w+)=", facet["href"].replace("q=integration", "")).group(1)
     page.keyboard.press("Enter")
     page.wait_for_url(re.compile(rf"[?&]{name}="))
@@ -152,25 +158,71 @@ def test_keyboard_search_and_facet(page):
 
 
 @pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
-def test_keyboard_map_marker(browser, site, javascript):
+def test_keyboard_map_region(browser, site, javascript):
     context = browser.new_context(base_url=site, java_script_enabled=javascript, locale="en-GB", bypass_csp=True)
     context.set_default_timeout(10_000)
     page = context.new_page()
     try:
         page.goto("/map")
-        marker = tab_to(page, lambda f: "marker" in f["cls"].split())
+        marker = tab_to(page, lambda f: "map-region" in f["cls"].split())
         code = page.evaluate("() => document.activeElement.getAttribute('data-region')")
         page.keyboard.press("Enter")
         if javascript:  # the panel next to the map, and focus on its heading
             page.wait_for_selector(f"#region-panel .region-panel[data-region='{code}']")
             page.wait_for_function("() => document.activeElement && document.activeElement.closest('.region-panel')")
-            assert page.url.endswith(f"region={code}")
+            assert page.url.endswith(f"show={code}")
             assert page.evaluate(FOCUSED)["visible"], "the panel's heading takes the focus, visibly"
             violations = axe(page)  # the page as the script left it, with the panel swapped in
             assert not [v for v in violations if v["impact"] in BLOCKING], describe(violations)
-        else:  # the marker is a plain link to the region's page
+        else:  # the region is a plain link to the region's page
             page.wait_for_url(re.compile(rf"/regions/{code}"))
             assert marker["href"].endswith(f"/regions/{code}")
             assert page.locator("h1").inner_text()
     finally:
         context.close()
+
+
+def test_the_map_renders_shaded_nuts2_regions_under_300_kb(browser, site):
+    """The choropleth in Chromium: NUTS 2 regions filled in the scale's colours, and the
+    whole page (HTML, styles, scripts, outline), as transferred, under 300 KB."""
+    context = browser.new_context(base_url=site, locale="en-GB", viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    try:
+        cdp = context.new_cdp_session(page)
+        cdp.send("Network.enable")
+        sizes: dict[str, int] = {}
+        hosts: set[str] = set()
+        cdp.on("Network.loadingFinished", lambda e: sizes.__setitem__(e["requestId"], e["encodedDataLength"]))
+        cdp.on("Network.requestWillBeSent", lambda e: hosts.add(e["request"]["url"].split("/")[2]))
+        page.goto("/map", wait_until="networkidle")
+        assert sizes and sum(sizes.values()) < 300_000, sizes
+        assert len(hosts) == 1, hosts  # nothing from another host
+        fills = page.evaluate(
+            "() => [...document.querySelectorAll('a.map-region path')].map(p => getComputedStyle(p).fill)"
+        )
+        from labb.web.maps import COLOURS
+
+        scale = {"rgb({}, {}, {})".format(*(int(c[i : i + 2], 16) for i in (1, 3, 5))) for c in COLOURS.values()}
+        assert len(fills) >= 3 and set(fills) <= scale - {"rgb(241, 243, 245)"}, fills
+        box = page.locator("a.map-region").first.locator("path").bounding_box()
+        assert box and box["width"] > 5 and box["height"] > 5
+        blank = page.evaluate("() => getComputedStyle(document.querySelector('.nuts-blank')).fill")
+        assert blank == "rgb(241, 243, 245)"
+    finally:
+        context.close()
+
+
+def test_the_region_filter_finds_a_region_by_name_as_one_types(page):
+    page.goto("/?lang=en")
+    box = page.locator("#region-find-input")
+    assert box.is_visible()  # shown by labb.js; without it the tree is there, all of it
+    box.fill("pohjois-pohj")  # North Ostrobothnia's Finnish name, typed without its capital
+    page.wait_for_function("() => document.querySelector('.region-find [role=status]').textContent !== ''")
+    visible = page.evaluate(
+        "() => [...document.querySelectorAll('.region-tree li[data-names]')]"
+        ".filter(li => li.offsetParent !== null).map(li => li.dataset.names.split(' | ')[0])"
+    )
+    assert visible == ["FI", "FI1", "FI1D", "FI1D9"], visible
+    box.fill("")
+    page.wait_for_function("() => document.querySelector('.region-find [role=status]').textContent === ''")
+    assert page.locator(".region-tree > li").count() > 1

@@ -17,7 +17,7 @@ from openapi_spec_validator import validate as validate_openapi
 
 from labb import index
 from labb.cli import main
-from labb.model import FACETS
+from labb.facets import FACETS
 from labb.web import create_app
 from labb.web.exports import COLUMNS
 
@@ -31,24 +31,37 @@ VARIANTS = {
     "xx-swedish-health": {
         "  fi: Hyvä alku Pudasjärvellä\n": "  sv: Hälsokommunikatörer för nyanlända i Skåne\n",
         "  en: A good start in Pudasjärvi": "  en: Health communicators in Skåne",
-        "language: fi": "language: sv", "country: FI": "country: SE", "region: FI1D9": "region: SE224",
-        "[language, reception-orientation]": "[health]", "added: 2026-11-22": "added: 2026-11-25"},
+        "language: fi": "language: sv",
+        "country: FI": "country: SE",
+        "region: FI1D9": "region: SE224",
+        "[language, reception-orientation]": "[health]",
+        "added: 2026-11-22": "added: 2026-11-25",
+    },
     "xx-italian-work": {
         "  fi: Hyvä alku Pudasjärvellä\n": "  it: Lavoro e integrazione in Campania\n",
         "  en: A good start in Pudasjärvi": "  en: Work and integration in Campania",
-        "language: fi": "language: it", "country: FI": "country: IT", "region: FI1D9": "region: ITF3",
+        "language: fi": "language: it",
+        "country: FI": "country: IT",
+        "region: FI1D9": "region: ITF3",
         "[language, reception-orientation]": "[labour-market]",
         "  innovation:\n    level: strong": "  sustainability:\n    level: weak",
-        "total_eur: 1090474": "total_eur: 5000000", "added: 2026-11-22": "added: 2026-11-24"},
+        "total_eur: 1090474": "total_eur: 5000000",
+        "added: 2026-11-22": "added: 2026-11-24",
+    },
     "xx-greek-reception": {
         "  fi: Hyvä alku Pudasjärvellä\n": "  el: Κοινωνική ΕΝΤΑΞΗ μεταναστών στην Αττική\n",
         "  en: A good start in Pudasjärvi": "  en: Social inclusion of migrants in Attica",
-        "language: fi": "language: el", "country: FI": "country: GR", "region: FI1D9": "region: EL30",
-        "type: indirect": "type: direct", "funds: [esf]": "funds: [eea-norway-grants]",
-        "added: 2026-11-22": "added: 2026-12-01"},
+        "language: fi": "language: el",
+        "country: FI": "country: GR",
+        "region: FI1D9": "region: EL30",
+        "type: indirect": "type: direct",
+        "funds: [esf]": "funds: [eea-norway-grants]",
+        "added: 2026-11-22": "added: 2026-12-01",
+    },
     "xx-formula-title": {
-        "  en: A good start in Pudasjärvi": "  en: \"=HYPERLINK(\\\"https://example.org\\\")\"",
-        "added: 2026-11-22": "added: 2025-01-01"},
+        "  en: A good start in Pudasjärvi": '  en: "=HYPERLINK(\\"https://example.org\\")"',
+        "added: 2026-11-22": "added: 2025-01-01",
+    },
 }
 
 
@@ -120,8 +133,10 @@ def _query_string(words: list[str], filters: list[str], **extra: str) -> list[tu
 
 
 @pytest.mark.parametrize("words,filters", SEARCHES)
-@pytest.mark.parametrize("options", [{}, {"sort": "title", "page": "2", "per_page": "7", "lang": "fr"},
-                                     {"sort": "budget", "per_page": "100"}])
+@pytest.mark.parametrize(
+    "options",
+    [{}, {"sort": "title", "page": "2", "per_page": "7", "lang": "fr"}, {"sort": "budget", "per_page": "100"}],
+)
 def test_api_search_equals_cli_json(client, site, words, filters, options):
     cli = ["search", *words, "--json", "--index", str(site)]
     for f in filters:
@@ -168,8 +183,17 @@ def test_api_practice(client):
     assert data["evaluation"]["innovation"]["level"] == "strong"
 
 
-@pytest.mark.parametrize("path", ["/api/practices/no-such-practice", "/api/practices/" + "x" * 300,
-                                  "/api/practices/a/b", "/api/nothing-here", "/api/", "/api/search/more"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/practices/no-such-practice",
+        "/api/practices/" + "x" * 300,
+        "/api/practices/a/b",
+        "/api/nothing-here",
+        "/api/",
+        "/api/search/more",
+    ],
+)
 def test_api_not_found_is_json(client, path):
     response = client.get(path)
     assert response.status_code == 404
@@ -184,7 +208,11 @@ def test_api_not_found_is_json(client, path):
 def test_method_not_allowed_is_json(client):
     response = client.post("/api/search", data={"q": "x"})
     assert response.status_code == 405
-    assert response.get_json() == {"status": 405, "error": "method not allowed", "message": response.get_json()["message"]}
+    assert response.get_json() == {
+        "status": 405,
+        "error": "method not allowed",
+        "message": response.get_json()["message"],
+    }
     assert "GET" in response.headers["Allow"]
     assert client.delete("/api/practices/xx-good-practice").get_json()["status"] == 405
 
@@ -216,7 +244,10 @@ def test_bad_request_and_server_error_are_json(site):
     assert bad.status_code == 400 and bad.get_json()["error"] == "bad request"
     boom = client.get("/api/_test/boom")
     assert boom.status_code == 500 and boom.get_json() == {
-        "status": 500, "error": "internal server error", "message": boom.get_json()["message"]}
+        "status": 500,
+        "error": "internal server error",
+        "message": boom.get_json()["message"],
+    }
     assert "boom" not in boom.get_json()["message"]  # no internals leak
     page = client.get("/_test/boom")
     assert page.status_code == 500 and page.content_type.startswith("text/html")
@@ -239,16 +270,31 @@ def test_no_index_is_503_json(tmp_path):
 # -- CORS ------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("path", ["/api/search?q=x", "/api/practices/xx-good-practice", "/api/openapi.json",
-                                  "/api/no-such", "/export.csv", "/export.json", "/feed.atom"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/search?q=x",
+        "/api/practices/xx-good-practice",
+        "/api/openapi.json",
+        "/api/no-such",
+        "/export.csv",
+        "/export.json",
+        "/feed.atom",
+    ],
+)
 def test_cors_on_api_and_exports(client, path):
     response = client.get(path, headers={"Origin": "https://partner.example.org"})
     assert response.data  # read to the end (the exports are streamed)
     assert response.headers["Access-Control-Allow-Origin"] == "*"
     assert "Access-Control-Allow-Credentials" not in response.headers
-    preflight = client.options(path.split("?")[0], headers={
-        "Origin": "https://partner.example.org", "Access-Control-Request-Method": "GET",
-        "Access-Control-Request-Headers": "accept"})
+    preflight = client.options(
+        path.split("?")[0],
+        headers={
+            "Origin": "https://partner.example.org",
+            "Access-Control-Request-Method": "GET",
+            "Access-Control-Request-Headers": "accept",
+        },
+    )
     if response.status_code == 200:
         assert preflight.status_code == 200
         assert "GET" in preflight.headers["Access-Control-Allow-Methods"]
@@ -303,7 +349,7 @@ def _example(parameter: dict):
 
 
 def test_every_documented_parameter_is_accepted(client, openapi):
-    for path, item in openapi["paths"].items():
+    for path in openapi["paths"]:
         for parameter in _parameters(openapi, path):
             if parameter["in"] == "path":
                 continue
@@ -329,8 +375,9 @@ def test_every_enum_value_is_known_to_the_search(client, openapi):
 def test_search_responses_match_the_documented_schema(client, openapi, words, filters):
     response = client.get("/api/search", query_string=_query_string(words, filters, per_page="100"))
     data = response.get_json()
-    errors = list(schema_validator(openapi, "SearchResults" if response.status_code == 200 else "Error")
-                  .iter_errors(data))
+    errors = list(
+        schema_validator(openapi, "SearchResults" if response.status_code == 200 else "Error").iter_errors(data)
+    )
     assert not errors, errors[0]
 
 
@@ -452,8 +499,11 @@ def test_atom_feed(client):
         for tag in ("id", "title", "link", "updated", "summary"):
             assert entry.find(f"{ATOM}{tag}") is not None, tag
     ids = [e.find(f"{ATOM}id").text for e in entries]
-    assert ids[:3] == ["urn:labb:practice:xx-greek-reception", "urn:labb:practice:xx-swedish-health",
-                       "urn:labb:practice:xx-italian-work"]
+    assert ids[:3] == [
+        "urn:labb:practice:xx-greek-reception",
+        "urn:labb:practice:xx-swedish-health",
+        "urn:labb:practice:xx-italian-work",
+    ]
     assert all(i.startswith("urn:labb:practice:") for i in ids) and len(set(ids)) == 50
     assert entries[0].find(f"{ATOM}link").get("href") == "http://localhost/practices/xx-greek-reception"
     assert entries[0].find(f"{ATOM}title").text == "Social inclusion of migrants in Attica"
@@ -494,7 +544,7 @@ def test_api_page(client, openapi):
 
 def test_footer_links_to_the_api_and_head_to_the_feed(client):
     html = client.get("/").data.decode()
-    footer = html[html.index("<footer"):]
+    footer = html[html.index("<footer") :]
     assert 'href="/api"' in footer
-    head = html[:html.index("</head>")]
+    head = html[: html.index("</head>")]
     assert 'rel="alternate" type="application/atom+xml"' in head and 'href="/feed.atom"' in head

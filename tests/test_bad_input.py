@@ -15,7 +15,8 @@ from click.testing import CliRunner
 
 from labb import index, search
 from labb.cli import main
-from labb.model import FACETS
+from labb.facets import FACETS
+from labb.model import Query
 
 from .conftest import REPO, write_web_corpus
 
@@ -43,7 +44,7 @@ def _live(index_dir: Path) -> tuple[str, list[str]]:
 def _ids(index_dir: Path, vocabs) -> set[str]:
     searcher = search.Searcher(index_dir, vocabs)
     try:
-        return {h.id for h in searcher.search(search.Query(per_page=100)).hits}
+        return {h.id for h in searcher.search(Query(per_page=100)).hits}
     finally:
         searcher.close()
 
@@ -57,14 +58,15 @@ def _error_line(result) -> str:
 
 
 def test_index_refuses_to_remove_every_practice(runner, built, tmp_path, vocabs):
-    practices, index_dir = built
+    _, index_dir = built
     (tmp_path / "empty").mkdir()
     before = _live(index_dir)
     result = runner.invoke(main, ["index", "--practices", str(tmp_path / "empty"), "--index", str(index_dir)])
     assert result.exit_code == 1
     assert result.stderr == (
         f"labb index: refusing to remove 4 of 4 practices from the live index (is --practices right? "
-        f"{tmp_path / 'empty'} holds 0 practice files); run again with --allow-removals to remove them\n")
+        f"{tmp_path / 'empty'} holds 0 practice files); run again with --allow-removals to remove them\n"
+    )
     assert "Traceback" not in result.output
     assert _live(index_dir) == before
     assert _ids(index_dir, vocabs) == IDS
@@ -76,21 +78,34 @@ def test_index_refuses_to_remove_more_than_half(runner, built, vocabs, rebuild):
     for pid in ("xx-swedish-health", "xx-italian-work", "xx-greek-reception"):
         (practices / "xx" / f"{pid}.yaml").unlink()
     before = _live(index_dir)
-    result = runner.invoke(main, ["index", "--practices", str(practices), "--index", str(index_dir),
-                                  *(["--rebuild"] if rebuild else [])])
+    result = runner.invoke(
+        main, ["index", "--practices", str(practices), "--index", str(index_dir), *(["--rebuild"] if rebuild else [])]
+    )
     assert result.exit_code == 1
     assert result.stderr == (
         f"labb index: refusing to remove 3 of 4 practices from the live index (is --practices right? "
-        f"{practices} holds 1 practice file); run again with --allow-removals to remove them\n")
+        f"{practices} holds 1 practice file); run again with --allow-removals to remove them\n"
+    )
     assert _live(index_dir) == before
-    allowed = runner.invoke(main, ["index", "--practices", str(practices), "--index", str(index_dir),
-                                   "--allow-removals", *(["--rebuild"] if rebuild else [])])
+    allowed = runner.invoke(
+        main,
+        [
+            "index",
+            "--practices",
+            str(practices),
+            "--index",
+            str(index_dir),
+            "--allow-removals",
+            *(["--rebuild"] if rebuild else []),
+        ],
+    )
     assert allowed.exit_code == 0, allowed.output
     assert _ids(index_dir, vocabs) == {"xx-good-practice"}
 
 
-@pytest.mark.parametrize("gone", [["xx-greek-reception"], ["xx-greek-reception", "xx-italian-work"]],
-                         ids=["1 of 4", "2 of 4"])
+@pytest.mark.parametrize(
+    "gone", [["xx-greek-reception"], ["xx-greek-reception", "xx-italian-work"]], ids=["1 of 4", "2 of 4"]
+)
 def test_index_removes_up_to_half_silently(runner, built, vocabs, gone):
     practices, index_dir = built
     for pid in gone:
@@ -102,10 +117,11 @@ def test_index_removes_up_to_half_silently(runner, built, vocabs, gone):
 
 
 def test_index_allow_removals_empties_the_index(runner, built, tmp_path, vocabs):
-    practices, index_dir = built
+    _, index_dir = built
     (tmp_path / "empty").mkdir()
-    result = runner.invoke(main, ["index", "--practices", str(tmp_path / "empty"), "--index", str(index_dir),
-                                  "--allow-removals"])
+    result = runner.invoke(
+        main, ["index", "--practices", str(tmp_path / "empty"), "--index", str(index_dir), "--allow-removals"]
+    )
     assert result.exit_code == 0, result.output
     assert "update: 0 added, 0 updated, 4 removed, 0 unchanged" in result.stderr
     assert _ids(index_dir, vocabs) == set()
@@ -125,8 +141,9 @@ def test_build_protects_python_callers(built, tmp_path, vocabs):
     with pytest.raises(index.RemovalRefused) as refused:
         index.build(tmp_path / "empty", index_dir, vocabs)
     assert (refused.value.removed, refused.value.live, refused.value.files) == (4, 4, 0)
-    assert str(refused.value) == (f"refusing to remove 4 of 4 practices from the live index "
-                                  f"({tmp_path / 'empty'} holds 0 practice files)")
+    assert str(refused.value) == (
+        f"refusing to remove 4 of 4 practices from the live index ({tmp_path / 'empty'} holds 0 practice files)"
+    )
     assert isinstance(refused.value, index.BuildFailed)
     assert _live(index_dir) == before
     # practices renamed (new ids) are removals too: the old addresses would stop working
@@ -144,7 +161,7 @@ def test_build_protects_python_callers(built, tmp_path, vocabs):
 def test_serve_does_not_empty_an_out_of_date_index(runner, built, tmp_path, vocabs):
     """`labb serve` rebuilds an index from another version of labb: with the wrong
     --practices, it refuses too, and says which command allows it."""
-    practices, index_dir = built
+    _, index_dir = built
     live = index.current_generation(index_dir)
     manifest = json.loads((live / index.MANIFEST).read_text(encoding="utf-8"))
     (live / index.MANIFEST).unlink()  # a new file: never write through a link another generation may share
@@ -156,7 +173,8 @@ def test_serve_does_not_empty_an_out_of_date_index(runner, built, tmp_path, voca
     assert result.stderr == (
         f"the index in {index_dir} is missing or out of date: building it first\n"
         f"labb serve: refusing to remove 4 of 4 practices from the live index (is --practices right? "
-        f"{tmp_path / 'empty'} holds 0 practice files); run `labb index --allow-removals` to remove them\n")
+        f"{tmp_path / 'empty'} holds 0 practice files); run `labb index --allow-removals` to remove them\n"
+    )
     assert _live(index_dir) == before
 
 
@@ -167,8 +185,12 @@ def test_serve_does_not_empty_an_out_of_date_index(runner, built, tmp_path, voca
 def test_a_practices_folder_that_does_not_exist(runner, tmp_path, command, built, monkeypatch):
     _, index_dir = built
     monkeypatch.chdir(tmp_path)
-    result = runner.invoke(main, [*command, "--practices", "does-not-exist", "--index", str(index_dir)]
-                           if command != ["validate"] else [*command, "--practices", "does-not-exist"])
+    result = runner.invoke(
+        main,
+        [*command, "--practices", "does-not-exist", "--index", str(index_dir)]
+        if command != ["validate"]
+        else [*command, "--practices", "does-not-exist"],
+    )
     assert result.exit_code == 2
     assert _error_line(result) == "Error: Invalid value for '--practices': the folder does-not-exist does not exist"
     assert "Traceback" not in result.output
@@ -205,7 +227,8 @@ def test_index_reports_an_unreadable_file(built, vocabs):
     with pytest.raises(index.BuildFailed) as failed:
         index.build(practices, index_dir, vocabs)
     assert [(p.path, p.code, p.message) for p in failed.value.problems] == [
-        (str(broken), "unreadable", "the file cannot be read: No such file or directory")]
+        (str(broken), "unreadable", "the file cannot be read: No such file or directory")
+    ]
     assert _live(index_dir) == before
 
 
@@ -214,8 +237,10 @@ def test_validate_reports_a_broken_symlink_in_the_folder(runner, built):
     (practices / "xx" / "x.yaml").symlink_to(practices / "xx" / "nowhere.yaml")
     result = runner.invoke(main, ["validate", "--practices", str(practices)])
     assert result.exit_code == 1
-    assert f"{practices / 'xx' / 'x.yaml'}:1:1: error[unreadable]: the file cannot be read: " \
-           "No such file or directory\n" in result.stdout
+    assert (
+        f"{practices / 'xx' / 'x.yaml'}:1:1: error[unreadable]: the file cannot be read: "
+        "No such file or directory\n" in result.stdout
+    )
 
 
 def test_a_folder_named_like_a_practice_file(runner, built, vocabs):
@@ -236,8 +261,24 @@ def test_serve_on_a_port_in_use(built):
         taken.listen()
         port = taken.getsockname()[1]
         done = subprocess.run(
-            [sys.executable, "-m", "labb", "serve", "--port", str(port), "--practices", str(practices),
-             "--index", str(index_dir)], cwd=REPO, capture_output=True, text=True, encoding="utf-8", timeout=60)
+            [
+                sys.executable,
+                "-m",
+                "labb",
+                "serve",
+                "--port",
+                str(port),
+                "--practices",
+                str(practices),
+                "--index",
+                str(index_dir),
+            ],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+            timeout=60,
+        )
     assert done.returncode == 1
     assert done.stderr == f"labb serve: cannot listen on 127.0.0.1:{port}: address already in use\n"
 
@@ -256,28 +297,31 @@ def test_search_an_index_from_another_version(runner, built):
     (live / index.MANIFEST).write_text(json.dumps({**manifest, "stamp": "another-version"}), encoding="utf-8")
     result = runner.invoke(main, ["search", "integration", "--index", str(index_dir)])
     assert result.exit_code == 1
-    assert result.stderr == (f"Error: the index in {index_dir} was built by another version of labb or other "
-                             "vocabularies; run `labb index`\n")
+    assert result.stderr == (
+        f"Error: the index in {index_dir} was built by another version of labb or other "
+        "vocabularies; run `labb index`\n"
+    )
 
 
 # -- 3. Unknown --filter facet or value ---------------------------------------------------------
-
-
 
 
 def _search(runner, web_site, *args: str):
     return runner.invoke(main, ["search", *args, "--index", str(web_site[1])])
 
 
-@pytest.mark.parametrize("item,message", [
-    ("dimension=labour-markt", "`labour-markt` is not a known dimension; did you mean `labour-market`?"),
-    ("criterion=inovation:strng", "`inovation:strng` is not a known criterion; did you mean `innovation:strong`?"),
-    ("country=fi", "`fi` is not a known country; did you mean `FI`?"),
-    ("period=2014-20", "`2014-20` is not a known period; did you mean `2014-2020`?"),
-    ("region=<b>", "`<b>` is not a known region"),
-    ("dimensoin=labour-market", "`dimensoin` is not a facet; did you mean `dimension`?"),
-    ("colour=red", f"`colour` is not a facet; the facets are {', '.join(FACETS)}"),
-])
+@pytest.mark.parametrize(
+    "item,message",
+    [
+        ("dimension=labour-markt", "`labour-markt` is not a known dimension; did you mean `labour-market`?"),
+        ("criterion=inovation:strng", "`inovation:strng` is not a known criterion; did you mean `innovation:strong`?"),
+        ("country=fi", "`fi` is not a known country; did you mean `FI`?"),
+        ("period=2014-20", "`2014-20` is not a known period; did you mean `2014-2020`?"),
+        ("region=<b>", "`<b>` is not a known region"),
+        ("dimensoin=labour-market", "`dimensoin` is not a facet; did you mean `dimension`?"),
+        ("colour=red", f"`colour` is not a facet; the facets are {', '.join(FACETS)}"),
+    ],
+)
 def test_cli_unknown_filter(runner, web_site, item, message):
     result = _search(runner, web_site, "--filter", item)
     assert result.exit_code == 2
@@ -296,11 +340,16 @@ def test_page_notes_an_unknown_filter_with_a_suggestion(client):
 def test_api_refuses_an_unknown_filter(client):
     response = client.get("/api/search?dimension=labour-markt")
     assert response.status_code == 400
-    assert response.get_json() == {"status": 400, "error": "bad request",
-                                   "message": "`labour-markt` is not a known dimension; did you mean `labour-market`?"}
+    assert response.get_json() == {
+        "status": 400,
+        "error": "bad request",
+        "message": "`labour-markt` is not a known dimension; did you mean `labour-market`?",
+    }
     several = client.get("/api/search?dimension=labour-markt&sort=newst&page=x").get_json()
-    assert several["message"] == ("`labour-markt` is not a known dimension; did you mean `labour-market`? "
-                                  "Unknown sort `newst`; did you mean `newest`? `x` is not a valid page.")
+    assert several["message"] == (
+        "`labour-markt` is not a known dimension; did you mean `labour-market`? "
+        "Unknown sort `newst`; did you mean `newest`? `x` is not a valid page."
+    )
 
 
 @pytest.mark.parametrize("path", ["/export.csv", "/export.json"])
@@ -308,8 +357,11 @@ def test_exports_refuse_an_unknown_filter(client, path):
     response = client.get(f"{path}?dimension=labour-markt&page=x")  # an export has no pages: `page` is not read
     assert response.status_code == 400
     assert response.content_type == "application/json; charset=utf-8"
-    assert response.get_json() == {"status": 400, "error": "bad request",
-                                   "message": "`labour-markt` is not a known dimension; did you mean `labour-market`?"}
+    assert response.get_json() == {
+        "status": 400,
+        "error": "bad request",
+        "message": "`labour-markt` is not a known dimension; did you mean `labour-market`?",
+    }
 
 
 def test_openapi_describes_the_errors_of_a_search(client):
@@ -321,12 +373,15 @@ def test_openapi_describes_the_errors_of_a_search(client):
 # -- 4. Stop words and one-character queries ----------------------------------------------------
 
 
-@pytest.mark.parametrize("words,note", [
-    (["the"], "`the` is too common a word to search for; showing every practice."),
-    (["a"], "`a` is too common a word to search for; showing every practice."),
-    (["le", "la"], "`le` and `la` are too common words to search for; showing every practice."),
-    (['"the"'], "`the` is too common a word to search for; showing every practice."),
-])
+@pytest.mark.parametrize(
+    "words,note",
+    [
+        (["the"], "`the` is too common a word to search for; showing every practice."),
+        (["a"], "`a` is too common a word to search for; showing every practice."),
+        (["le", "la"], "`le` and `la` are too common words to search for; showing every practice."),
+        (['"the"'], "`the` is too common a word to search for; showing every practice."),
+    ],
+)
 def test_only_stop_words_shows_every_practice(runner, web_site, client, words, note):
     result = _search(runner, web_site, *words)
     assert result.exit_code == 0, result.output
@@ -341,14 +396,17 @@ def test_only_stop_words_shows_every_practice(runner, web_site, client, words, n
 def test_only_stop_words_with_a_filter(runner, web_site):
     result = _search(runner, web_site, "the", "--filter", "country=IT")
     assert result.exit_code == 0, result.output
-    assert result.stderr == ("note: `the` is too common a word to search for; showing every practice that "
-                             "matches the filters.\n")
+    assert result.stderr == (
+        "note: `the` is too common a word to search for; showing every practice that matches the filters.\n"
+    )
     assert result.stdout.startswith("1 practice(s); page 1 of 1\n")
 
 
 def test_one_character_is_searched_and_explained(runner, web_site, client):
-    note = ("No practice has the one-character word `x`; type more of the word, or at least two letters and "
-            "`*` (like `in*`).")
+    note = (
+        "No practice has the one-character word `x`; type more of the word, or at least two letters and "
+        "`*` (like `in*`)."
+    )
     result = _search(runner, web_site, "x")
     assert result.exit_code == 0, result.output
     assert result.stderr == f"note: {note}\n"
@@ -370,8 +428,11 @@ def test_page_past_the_last_on_the_page(client):
 def test_page_past_the_last_in_the_api(client):
     response = client.get("/api/search?per_page=1&page=99")
     assert response.status_code == 404
-    assert response.get_json() == {"status": 404, "error": "not found",
-                                   "message": "There is no page 99; the last page is 4."}
+    assert response.get_json() == {
+        "status": 404,
+        "error": "not found",
+        "message": "There is no page 99; the last page is 4.",
+    }
 
 
 def test_page_past_the_last_on_the_command_line(runner, web_site):

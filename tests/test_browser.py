@@ -18,8 +18,7 @@ if not CHROMIUM.exists():
     pytest.skip(f"{CHROMIUM} is not installed", allow_module_level=True)
 pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
 
-from labb import index  # noqa: E402
-
+from labb import index
 
 
 @pytest.fixture(scope="module")
@@ -125,8 +124,12 @@ def test_search_facets_chips_pages_practice_and_back(watched):
     assert query(page)["q"] == ["integration"]
 
     # open a practice, then come back: the search is restored from the URL
-    before = {"url": page.url, "chips": chips(page), "h1": page.locator("h1").inner_text(),
-              "hits": page.locator("ol.hits h3 a").all_inner_texts()}
+    before = {
+        "url": page.url,
+        "chips": chips(page),
+        "h1": page.locator("h1").inner_text(),
+        "hits": page.locator("ol.hits h3 a").all_inner_texts(),
+    }
     hit = page.locator("ol.hits h3 a").first
     title = hit.inner_text()
     hit.click()
@@ -135,8 +138,12 @@ def test_search_facets_chips_pages_practice_and_back(watched):
     page.go_back()
     page.wait_for_url(before["url"])
     assert page.input_value("#q") == "integration"
-    after = {"url": page.url, "chips": chips(page), "h1": page.locator("h1").inner_text(),
-             "hits": page.locator("ol.hits h3 a").all_inner_texts()}
+    after = {
+        "url": page.url,
+        "chips": chips(page),
+        "h1": page.locator("h1").inner_text(),
+        "hits": page.locator("ol.hits h3 a").all_inner_texts(),
+    }
     assert after == before
 
 
@@ -192,3 +199,27 @@ def test_language_switch_keeps_the_search_and_the_language(watched):
     page.locator("ol.hits h3 a").first.click()
     page.wait_for_url(re.compile(r"/practices/.*lang=el"))
     assert page.evaluate("() => document.documentElement.lang") == "el"
+
+
+@pytest.fixture(scope="module")
+def shipped_server(tmp_path_factory, vocabs):
+    """The shipped practices, served for real."""
+    root = tmp_path_factory.mktemp("shipped-served")
+    index.build(REPO / "practices", root / "index", vocabs)
+    served = Server(REPO / "practices", root / "index")
+    yield served
+    assert served.stop() == 0, served.log
+
+
+def test_no_shipped_practice_page_is_wider_than_a_phone(browser, shipped_server):
+    """At 390 px nothing widens the page: long words, tables and figures scroll or wrap in their boxes."""
+    ids = sorted(p.stem for p in (REPO / "practices").rglob("*.yaml"))
+    page = browser.new_page(viewport={"width": 390, "height": 844})
+    wide = {}
+    for practice_id in ids:
+        page.goto(f"{shipped_server.url}/practices/{practice_id}?lang=el")
+        width = page.evaluate("document.documentElement.scrollWidth")
+        if width > 390:
+            wide[practice_id] = width
+    page.close()
+    assert len(ids) > 60 and wide == {}

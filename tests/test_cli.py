@@ -44,7 +44,9 @@ def test_validate_github_format(runner, write, good_text):
     path = write(good_text.replace("  eu_eur: 353249", "  eu_eur: 2353249"))
     result = runner.invoke(main, ["validate", "--format", "github", str(path)])
     assert result.exit_code == 1
-    assert result.stdout.startswith(f"::error file={path},line=37,col=11,title=labb budget-exceeds::The EU contribution")
+    assert result.stdout.startswith(
+        f"::error file={path},line=37,col=11,title=labb budget-exceeds::The EU contribution"
+    )
 
 
 def test_validate_json_format(runner, write, good_text):
@@ -53,8 +55,13 @@ def test_validate_json_format(runner, write, good_text):
     assert result.exit_code == 0  # a warning only
     [problem] = json.loads(result.stdout)
     assert problem == {
-        "path": str(path), "line": 48, "column": 5, "severity": "warning", "code": "no-seen-date",
-        "field": "sources[0]", "message": "this source has no `seen` date",
+        "path": str(path),
+        "line": 48,
+        "column": 5,
+        "severity": "warning",
+        "code": "no-seen-date",
+        "field": "sources[0]",
+        "message": "this source has no `seen` date",
         "hint": "add `seen: YYYY-MM-DD`, the day you last read the page",
     }
 
@@ -78,27 +85,31 @@ SUMMARY_HINT = "sum the practice up from the sources in one to three sentences, 
 
 def _scaffold_placeholders(path: Path, language: str) -> str:
     """What `labb validate` prints for an untouched scaffold of a practice with a region."""
-    return "".join(f"{path}:{line}\n" for line in [
-        f"7:7: error[placeholder]: `title.{language}` is a placeholder (`TODO: title in the original language`); "
-        f"{TITLE_HINT}",
-        f"8:7: error[placeholder]: `title.en` is a placeholder (`TODO: title in English`); {TITLE_HINT}",
-        f"10:7: error[placeholder]: `summary.{language}` is a placeholder (`TODO: summary in the original language`); "
-        f"{SUMMARY_HINT}",
-        f"11:7: error[placeholder]: `summary.en` is a placeholder (`TODO: summary in English`); {SUMMARY_HINT}",
-        "27:16: error[placeholder]: `regional_role.detail.en` is a placeholder (`TODO: what the regional authority "
-        "does in this practice`); say in one sentence what the regional authority does, as the sources tell it",
-        "29:9: error[placeholder]: `organisations.lead` is a placeholder (`TODO: the lead organisation, as the "
-        "source names it`); name the lead organisation as the sources name it",
-        "44:10: error[placeholder]: `sources[0].url` is a placeholder (`https://example.org/TODO`): example.org is "
-        "reserved for examples; give the address of the page you read",
-        "45:12: error[placeholder]: `sources[0].title` is a placeholder (`TODO: the page's title`); "
-        "copy the title of the page you read",
-    ])
+    return "".join(
+        f"{path}:{line}\n"
+        for line in [
+            f"7:7: error[placeholder]: `title.{language}` is a placeholder (`TODO: title in the original language`); "
+            f"{TITLE_HINT}",
+            f"8:7: error[placeholder]: `title.en` is a placeholder (`TODO: title in English`); {TITLE_HINT}",
+            f"10:7: error[placeholder]: `summary.{language}` is a placeholder "
+            f"(`TODO: summary in the original language`); {SUMMARY_HINT}",
+            f"11:7: error[placeholder]: `summary.en` is a placeholder (`TODO: summary in English`); {SUMMARY_HINT}",
+            "34:16: error[placeholder]: `regional_role.detail.en` is a placeholder (`TODO: what the regional authority "
+            "does in this practice`); say in one sentence what the regional authority does, as the sources tell it",
+            "36:9: error[placeholder]: `organisations.lead` is a placeholder (`TODO: the lead organisation, as the "
+            "source names it`); name the lead organisation as the sources name it",
+            "59:10: error[placeholder]: `sources[0].url` is a placeholder (`https://example.org/TODO`): example.org is "
+            "reserved for examples; give the address of the page you read",
+            "60:12: error[placeholder]: `sources[0].title` is a placeholder (`TODO: the page's title`); "
+            "copy the title of the page you read",
+        ]
+    )
 
 
 def test_new_scaffold_fails_validation_on_its_placeholders_only(runner, tmp_path):
-    result = runner.invoke(main, ["new", "--id", "fi-test-practice", "--country", "FI", "--region", "FI1D9",
-                                  "--language", "fi"])
+    result = runner.invoke(
+        main, ["new", "--id", "fi-test-practice", "--country", "FI", "--region", "FI1D9", "--language", "fi"]
+    )
     assert result.exit_code == 0, result.output
     assert result.stdout.startswith("# yaml-language-server: $schema=../../labb-practice.schema.json\n")
     path = tmp_path / "fi-test-practice.yaml"
@@ -116,14 +127,28 @@ def test_new_scaffold_fails_validation_on_its_placeholders_only(runner, tmp_path
 
 
 def test_new_writes_and_lists_the_placeholders(runner, tmp_path):
-    args = ["new", "--id", "fi-test", "--country", "FI", "--region", "FI1D9", "--language", "sv", "--write",
-            "--practices", str(tmp_path)]
+    args = [
+        "new",
+        "--id",
+        "fi-test",
+        "--country",
+        "FI",
+        "--region",
+        "FI1D9",
+        "--language",
+        "sv",
+        "--write",
+        "--practices",
+        str(tmp_path),
+    ]
     result = runner.invoke(main, args)
     assert result.exit_code == 0, result.output
     path = tmp_path / "fi" / "fi-test.yaml"
     assert result.stdout == _scaffold_placeholders(path, "sv")
-    assert result.stderr == (f"wrote {path}; replace its 8 placeholder(s) listed above with what the sources say, "
-                             f"then run: labb validate {path}\n")
+    assert result.stderr == (
+        f"wrote {path}; replace its 8 placeholder(s) listed above with what the sources say, "
+        f"then run: labb validate {path}\n"
+    )
 
 
 def test_new_lists_a_warning_about_the_id_too(runner, tmp_path):
@@ -131,9 +156,11 @@ def test_new_lists_a_warning_about_the_id_too(runner, tmp_path):
     result = runner.invoke(main, args)
     assert result.exit_code == 0, result.output
     first, *placeholders = result.stdout.splitlines()
-    assert first == (f"{tmp_path / 'fi' / 'good-start.yaml'}:5:5: warning[id-prefix]: the id `good-start` does not "
-                     "start with the country code `fi-`; start the id with `fi-`, e.g. `fi-good-start`, and rename "
-                     "the file to match (only before it is published: a published id never changes)")
+    assert first == (
+        f"{tmp_path / 'fi' / 'good-start.yaml'}:5:5: warning[id-prefix]: the id `good-start` does not "
+        "start with the country code `fi-`; start the id with `fi-`, e.g. `fi-good-start`, and rename "
+        "the file to match (only before it is published: a published id never changes)"
+    )
     assert len(placeholders) == 8 and all("error[placeholder]" in line for line in placeholders)
 
 
@@ -160,11 +187,14 @@ def test_new_writes_into_the_practices_folder(runner, tmp_path):
     assert again.exit_code == 1 and "already exists" in again.output
 
 
-@pytest.mark.parametrize("args,message", [
-    (["--id", "Bad Id", "--country", "FI"], "--id"),
-    (["--id", "fi-ok", "--country", "FIN"], "did you mean FI"),
-    (["--id", "fi-ok", "--country", "FI", "--region", "ITF3"], "ITF3"),
-])
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (["--id", "Bad Id", "--country", "FI"], "--id"),
+        (["--id", "fi-ok", "--country", "FIN"], "did you mean FI"),
+        (["--id", "fi-ok", "--country", "FI", "--region", "ITF3"], "ITF3"),
+    ],
+)
 def test_new_refuses_bad_input(runner, args, message):
     result = runner.invoke(main, ["new", *args])
     assert result.exit_code == 2 and message in result.output
@@ -196,8 +226,7 @@ def _as_json(value):
 
 
 def test_every_shipped_practice_satisfies_the_schema(vocabs):
-    validator = jsonschema.Draft202012Validator(schema.editor_schema(vocabs),
-                                                format_checker=jsonschema.FormatChecker())
+    validator = jsonschema.Draft202012Validator(schema.editor_schema(vocabs), format_checker=jsonschema.FormatChecker())
     files = sorted((REPO / "practices").rglob("*.yaml")) + [GOOD]
     assert len(files) > 1
     for path in files:

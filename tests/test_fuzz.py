@@ -13,9 +13,41 @@ from labb import validate
 from .conftest import GOOD
 
 GOOD_BYTES = GOOD.read_bytes()
-NASTY = st.sampled_from([b":", b"- ", b"[", b"]", b"{", b"}", b"&a ", b"*a", b"!!", b"!tag ", b"|", b">", b"'",
-                         b'"', b"#", b"%YAML 1.1\n", b"\t", b"\n", b"  ", b"? ", b"---\n", b"...\n", b"\x00",
-                         b"\xff", b"\xc3", b"2016-13-45", b"~", b"<<: ", b"\xe2\x80\xa8", b"1e999", b"-.inf"])
+NASTY = st.sampled_from(
+    [
+        b":",
+        b"- ",
+        b"[",
+        b"]",
+        b"{",
+        b"}",
+        b"&a ",
+        b"*a",
+        b"!!",
+        b"!tag ",
+        b"|",
+        b">",
+        b"'",
+        b'"',
+        b"#",
+        b"%YAML 1.1\n",
+        b"\t",
+        b"\n",
+        b"  ",
+        b"? ",
+        b"---\n",
+        b"...\n",
+        b"\x00",
+        b"\xff",
+        b"\xc3",
+        b"2016-13-45",
+        b"~",
+        b"<<: ",
+        b"\xe2\x80\xa8",
+        b"1e999",
+        b"-.inf",
+    ]
+)
 
 
 @st.composite
@@ -27,11 +59,11 @@ def broken_files(draw) -> bytes:
         if action == "insert":
             data[at:at] = draw(NASTY | st.binary(max_size=8))
         elif action == "delete":
-            del data[at:at + draw(st.integers(1, 40))]
+            del data[at : at + draw(st.integers(1, 40))]
         elif action == "replace":
-            data[at:at + 1] = draw(NASTY)
+            data[at : at + 1] = draw(NASTY)
         else:
-            data[at:at] = data[at:at + draw(st.integers(1, 80))]
+            data[at:at] = data[at : at + draw(st.integers(1, 80))]
     return bytes(data)
 
 

@@ -24,8 +24,7 @@ CANARY = "<!-- labb: the installed templates -->"
 
 # Not copied into the build folder: version control, virtual environments, build
 # by-products and bulky folders the wheel never holds.
-TOP_LEVEL_SKIPPED = {".git", ".venv", "venv", "build", "dist", "index", ".ci", ".pytest_cache", ".hypothesis",
-                     "bench"}
+TOP_LEVEL_SKIPPED = {".git", ".venv", "venv", "build", "dist", "index", ".ci", ".pytest_cache", ".hypothesis", "bench"}
 
 
 def test_every_package_is_in_the_explicit_package_list():
@@ -77,9 +76,22 @@ def installed(tmp_path_factory) -> Path:
     # and no stale file of an earlier build/ can slip into the wheel.
     source = root / "source"
     shutil.copytree(REPO, source, ignore=_copy_ignore)
-    _run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--disable-pip-version-check", "-w",
-          root / "dist", source], cwd=root)
-    wheel, = (root / "dist").glob("labb-*.whl")
+    _run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "-q",
+            "--no-deps",
+            "--disable-pip-version-check",
+            "-w",
+            root / "dist",
+            source,
+        ],
+        cwd=root,
+    )
+    (wheel,) = (root / "dist").glob("labb-*.whl")
     _run([venv / "bin" / "python", "-m", "pip", "install", "-q", wheel], cwd=root, env=_clean_env(venv))
     return venv
 
@@ -87,16 +99,28 @@ def installed(tmp_path_factory) -> Path:
 def test_the_wheel_installs_and_imports_from_the_venv(installed):
     elsewhere = installed.parent / "elsewhere"
     elsewhere.mkdir(exist_ok=True)
-    out = _run([installed / "bin" / "python", "-c",
-                "import json, sysconfig, labb, labb.web; print(json.dumps([sysconfig.get_path('purelib'), "
-                "labb.__file__, str(labb.web.TEMPLATES)]))"], cwd=elsewhere, env=_clean_env(installed))
+    out = _run(
+        [
+            installed / "bin" / "python",
+            "-c",
+            "import json, sysconfig, labb, labb.web; print(json.dumps([sysconfig.get_path('purelib'), "
+            "labb.__file__, str(labb.web.TEMPLATES)]))",
+        ],
+        cwd=elsewhere,
+        env=_clean_env(installed),
+    )
     purelib, init, templates = (Path(p).resolve() for p in json.loads(out))
     assert installed.resolve() in purelib.parents
     assert init == purelib / "labb" / "__init__.py"
     assert templates == purelib / "labb" / "templates"
     assert (templates / "search.html").is_file() and (templates / "base.html").is_file()
-    for data in ("vocabularies/criteria.yaml", "vocabularies/regions", "web/static/labb.css",
-                 "web/static/map/map.js", "web/translations/fr/LC_MESSAGES/messages.po"):
+    for data in (
+        "vocabularies/criteria.yaml",
+        "vocabularies/regions",
+        "web/static/labb.css",
+        "web/static/map/map.js",
+        "web/translations/fr/LC_MESSAGES/messages.po",
+    ):
         assert (purelib / "labb" / data).exists(), data
 
 
@@ -106,15 +130,19 @@ def test_the_installed_labb_serves_the_site(installed, tmp_path):
     for name in (FULL, SPARSE, ITALIAN):
         (practices / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(REPO / "practices" / name, practices / name)
-    purelib = Path(_run([installed / "bin" / "python", "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
-                        cwd=cwd, env=_clean_env(installed)).strip())
+    purelib = Path(
+        _run(
+            [installed / "bin" / "python", "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
+            cwd=cwd,
+            env=_clean_env(installed),
+        ).strip()
+    )
     # A mark in the installed copy of base.html: the pages must show it, so they cannot
     # come from the checkout's templates/.
     base = purelib / "labb" / "templates" / "base.html"
     base.write_text(base.read_text(encoding="utf-8") + CANARY + "\n", encoding="utf-8")
 
-    server = Server(practices, index_dir, command=[str(installed / "bin" / "labb")], cwd=cwd,
-                    env=_clean_env(installed))
+    server = Server(practices, index_dir, command=[str(installed / "bin" / "labb")], cwd=cwd, env=_clean_env(installed))
     try:
         sparse = Path(SPARSE).stem
         pages = ["/", "/?lang=fr", "/map", *(f"/practices/{Path(name).stem}" for name in (FULL, SPARSE, ITALIAN))]

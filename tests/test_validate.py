@@ -39,7 +39,14 @@ MISTAKES = [
     ("wrong type in text map", "  en: A good start in Pudasjärvi", "  en: [A, list]", "wrong-type", 5, 7),
     ("unknown key", "places: [", "placse: [", "unknown-field", 19, 1),
     ("unknown nested key", "  lead: City of Oulu", "  leader: City of Oulu", "unknown-field", 31, 3),
-    ("unknown dimension", "[language, reception-orientation]", "[language, recepton-orientation]", "unknown-term", 24, 24),
+    (
+        "unknown dimension",
+        "[language, reception-orientation]",
+        "[language, recepton-orientation]",
+        "unknown-term",
+        24,
+        24,
+    ),
     ("unknown criterion", "  innovation:\n", "  multilevel-governance:\n", "unknown-term", 39, 3),
     ("unknown level", "    level: strong", "    level: strongest", "unknown-term", 40, 12),
     ("unknown fund", "funds: [esf]", "funds: [esf-pluss]", "unknown-term", 34, 11),
@@ -56,7 +63,14 @@ MISTAKES = [
     ("region not in country", "country: FI", "country: SE", "region-country", 17, 9),
     ("unknown language in a text", "  fi: Hyvä alku", "  xz: Hyvä alku", "unknown-language", 4, 3),
     ("raw html", "  en: A good start in Pudasjärvi", "  en: A good start <b onclick=x>in</b>", "unsafe-markup", 5, 7),
-    ("javascript link", "[network](https://example.org/network)", "[network](javascript:alert(1))", "unsafe-markup", 14, 1),
+    (
+        "javascript link",
+        "[network](https://example.org/network)",
+        "[network](javascript:alert(1))",
+        "unsafe-markup",
+        14,
+        1,
+    ),
     ("regional scope without region", "region: FI1D9\n", "", "missing-region", 17, 8),
     ("no dimension", "dimensions: [language, reception-orientation]", "dimensions: []", "empty", 24, 13),
     ("programming period", "programming_period: 2014-2020", "programming_period: 2014/20", "invalid-value", 35, 23),
@@ -108,8 +122,12 @@ def test_greece_may_be_el_or_gr(write, good_text, vocabs):
 
 
 def test_norway_is_not_false(write, good_text, vocabs):
-    text = good_text.replace("country: FI", "country: NO").replace("region: FI1D9\n", "") \
-        .replace("scope: regional", "scope: national").replace("language: fi", "language: nb")
+    text = (
+        good_text.replace("country: FI", "country: NO")
+        .replace("region: FI1D9\n", "")
+        .replace("scope: regional", "scope: national")
+        .replace("language: fi", "language: nb")
+    )
     corpus = validate.check_paths([write(text)], vocabs, today=TODAY)
     assert corpus.problems == [] and corpus.practices[0].country == "NO"
 
@@ -128,7 +146,7 @@ def test_duplicate_ids_across_files(tmp_path, good_text, vocabs):
 
 def test_billion_laughs_fails_fast_and_small(write, vocabs):
     lines = ['a0: &a0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
-    lines += [f"a{i}: &a{i} [{', '.join([f'*a{i-1}'] * 9)}]" for i in range(1, 10)]
+    lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 9)}]" for i in range(1, 10)]
     path = write("\n".join(lines) + "\n", "laughs.yaml")
     tracemalloc.start()
     started = time.perf_counter()
@@ -155,13 +173,16 @@ def test_control_character(write, good_text, vocabs):
     assert problems_of(path, vocabs) == [("error", "encoding", 31, 13)]
 
 
-@pytest.mark.parametrize("text,code", [
-    ("", "empty-file"),
-    ("- a\n- b\n", "not-a-mapping"),
-    ("!!python/object/apply:os.system ['echo hi']\n", "yaml-tag"),
-    ("---\nid: a\n---\nid: b\n", "yaml-syntax"),
-    ("? [a, b]\n: c\n", "wrong-type"),
-])
+@pytest.mark.parametrize(
+    "text,code",
+    [
+        ("", "empty-file"),
+        ("- a\n- b\n", "not-a-mapping"),
+        ("!!python/object/apply:os.system ['echo hi']\n", "yaml-tag"),
+        ("---\nid: a\n---\nid: b\n", "yaml-syntax"),
+        ("? [a, b]\n: c\n", "wrong-type"),
+    ],
+)
 def test_odd_files(write, vocabs, text, code):
     assert code in [c for _, c, _, _ in problems_of(write(text), vocabs)]
 
@@ -173,41 +194,118 @@ ADDRESS = "give the address of the page you read"
 
 # (what, text replaced, replacement, line, column, field, message, hint)
 PLACEHOLDERS = [
-    ("TODO in a nested text", '    inspiring: {en: "Evening classes reach women who work."}',
-     '    inspiring: {en: "Evening classes reach women who work. TODO: how many?"}', 41, 21,
-     "evaluation.innovation.inspiring.en",
-     "`evaluation.innovation.inspiring.en` contains the placeholder `TODO` "
-     "(`Evening classes reach women who work. TODO: how many?`)", OWN_WORDS),
-    ("scaffold sentence in a nested text", '  detail: {en: "The regional council funds the project."}',
-     '  detail: {en: "TODO: what the regional authority does in this practice"}', 29, 16, "regional_role.detail.en",
-     "`regional_role.detail.en` is a placeholder (`TODO: what the regional authority does in this practice`)",
-     "say in one sentence what the regional authority does, as the sources tell it"),
-    ("scaffold sentence without its TODO", "  en: A good start in Pudasjärvi", "  en: Title in English", 5, 7, "title.en",
-     "`title.en` is a placeholder (`Title in English`)",
-     "write the practice's title as the sources give it (in another language, its translation)"),
-    ("scaffold source title", "    title: Kohesio project page", "    title: the page's title", 49, 12,
-     "sources[0].title", "`sources[0].title` is a placeholder (`the page's title`)",
-     "copy the title of the page you read"),
-    ("an ellipsis for a text", 'lessons_learnt: {en: "Courses at the right time of day matter."}',
-     'lessons_learnt: {en: "..."}', 44, 22, "lessons_learnt.en", "`lessons_learnt.en` is a placeholder (`...`)",
-     OWN_WORDS),
-    ("TBD for the lead", "  lead: City of Oulu", "  lead: TBD", 31, 9, "organisations.lead",
-     "`organisations.lead` is a placeholder (`TBD`)", "name the lead organisation as the sources name it"),
-    ("TODO in a list", "places: [Oulu, Pudasjärvi]", "places: [Oulu, TODO]", 19, 16, "places[1]",
-     "`places[1]` is a placeholder (`TODO`)", OWN_WORDS),
-    ("FIXME in a Markdown block", "    Evening courses let **working women** take part.\n",
-     "    Evening courses let **working women** take part.\n    FIXME: the opening hours\n", 10, 7, "description.en",
-     "`description.en` contains the placeholder `FIXME` (`FIXME: the opening hours`)", OWN_WORDS),
-    ("the scaffold's address", "url: https://kohesio.ec.europa.eu/en/projects/example", 'url: "https://example.org/TODO"',
-     48, 10, "sources[0].url",
-     "`sources[0].url` is a placeholder (`https://example.org/TODO`): example.org is reserved for examples", ADDRESS),
-    ("an example.com subdomain", "url: https://kohesio.ec.europa.eu/en/projects/example",
-     "url: https://www.Example.com/projects/42", 48, 10, "sources[0].url",
-     "`sources[0].url` is a placeholder (`https://www.Example.com/projects/42`): www.example.com is reserved "
-     "for examples", ADDRESS),
-    ("TODO in a real site's address", "url: https://kohesio.ec.europa.eu/en/projects/example",
-     "url: https://kohesio.ec.europa.eu/en/projects/TODO", 48, 10, "sources[0].url",
-     "`sources[0].url` contains the placeholder `TODO` (`https://kohesio.ec.europa.eu/en/projects/TODO`)", ADDRESS),
+    (
+        "TODO in a nested text",
+        '    inspiring: {en: "Evening classes reach women who work."}',
+        '    inspiring: {en: "Evening classes reach women who work. TODO: how many?"}',
+        41,
+        21,
+        "evaluation.innovation.inspiring.en",
+        "`evaluation.innovation.inspiring.en` contains the placeholder `TODO` "
+        "(`Evening classes reach women who work. TODO: how many?`)",
+        OWN_WORDS,
+    ),
+    (
+        "scaffold sentence in a nested text",
+        '  detail: {en: "The regional council funds the project."}',
+        '  detail: {en: "TODO: what the regional authority does in this practice"}',
+        29,
+        16,
+        "regional_role.detail.en",
+        "`regional_role.detail.en` is a placeholder (`TODO: what the regional authority does in this practice`)",
+        "say in one sentence what the regional authority does, as the sources tell it",
+    ),
+    (
+        "scaffold sentence without its TODO",
+        "  en: A good start in Pudasjärvi",
+        "  en: Title in English",
+        5,
+        7,
+        "title.en",
+        "`title.en` is a placeholder (`Title in English`)",
+        "write the practice's title as the sources give it (in another language, its translation)",
+    ),
+    (
+        "scaffold source title",
+        "    title: Kohesio project page",
+        "    title: the page's title",
+        49,
+        12,
+        "sources[0].title",
+        "`sources[0].title` is a placeholder (`the page's title`)",
+        "copy the title of the page you read",
+    ),
+    (
+        "an ellipsis for a text",
+        'lessons_learnt: {en: "Courses at the right time of day matter."}',
+        'lessons_learnt: {en: "..."}',
+        44,
+        22,
+        "lessons_learnt.en",
+        "`lessons_learnt.en` is a placeholder (`...`)",
+        OWN_WORDS,
+    ),
+    (
+        "TBD for the lead",
+        "  lead: City of Oulu",
+        "  lead: TBD",
+        31,
+        9,
+        "organisations.lead",
+        "`organisations.lead` is a placeholder (`TBD`)",
+        "name the lead organisation as the sources name it",
+    ),
+    (
+        "TODO in a list",
+        "places: [Oulu, Pudasjärvi]",
+        "places: [Oulu, TODO]",
+        19,
+        16,
+        "places[1]",
+        "`places[1]` is a placeholder (`TODO`)",
+        OWN_WORDS,
+    ),
+    (
+        "FIXME in a Markdown block",
+        "    Evening courses let **working women** take part.\n",
+        "    Evening courses let **working women** take part.\n    FIXME: the opening hours\n",
+        10,
+        7,
+        "description.en",
+        "`description.en` contains the placeholder `FIXME` (`FIXME: the opening hours`)",
+        OWN_WORDS,
+    ),
+    (
+        "the scaffold's address",
+        "url: https://kohesio.ec.europa.eu/en/projects/example",
+        'url: "https://example.org/TODO"',
+        48,
+        10,
+        "sources[0].url",
+        "`sources[0].url` is a placeholder (`https://example.org/TODO`): example.org is reserved for examples",
+        ADDRESS,
+    ),
+    (
+        "an example.com subdomain",
+        "url: https://kohesio.ec.europa.eu/en/projects/example",
+        "url: https://www.Example.com/projects/42",
+        48,
+        10,
+        "sources[0].url",
+        "`sources[0].url` is a placeholder (`https://www.Example.com/projects/42`): www.example.com is reserved "
+        "for examples",
+        ADDRESS,
+    ),
+    (
+        "TODO in a real site's address",
+        "url: https://kohesio.ec.europa.eu/en/projects/example",
+        "url: https://kohesio.ec.europa.eu/en/projects/TODO",
+        48,
+        10,
+        "sources[0].url",
+        "`sources[0].url` contains the placeholder `TODO` (`https://kohesio.ec.europa.eu/en/projects/TODO`)",
+        ADDRESS,
+    ),
 ]
 
 
@@ -222,12 +320,15 @@ def test_placeholders_are_errors(write, good_text, vocabs, what, old, new, line,
 
 
 def test_a_long_text_quotes_the_words_around_its_placeholder(write, good_text, vocabs):
-    long = "The courses were planned with employers and the public employment office of the region. TODO: ask " \
-           "the city for the number of participants in each year of the project."
+    long = (
+        "The courses were planned with employers and the public employment office of the region. TODO: ask "
+        "the city for the number of participants in each year of the project."
+    )
     path = write(good_text.replace("Courses at the right time of day matter.", long))
     [problem] = validate.check_paths([path], vocabs, today=TODAY).problems
-    assert problem.message == ("`lessons_learnt.en` contains the placeholder `TODO` "
-                               "(`…of the region. TODO: ask the city for the number of…`)")
+    assert problem.message == (
+        "`lessons_learnt.en` contains the placeholder `TODO` (`…of the region. TODO: ask the city for the number of…`)"
+    )
 
 
 # (what, text replaced, replacement): ordinary words and addresses that only look like placeholders
@@ -237,10 +338,16 @@ NOT_PLACEHOLDERS = [
     ("lowercase todo and tbd", "Reaching isolated mothers.", "A todo list, tbd and fixme in lowercase."),
     ("placeholder words inside other words", "City of Oulu", "TODOist FIXMEs and TBDs of Oulu"),
     ("a sample sentence inside a longer text", "Reaching isolated mothers.", "Its title in English was chosen late."),
-    ("a host that only ends like example.org", "url: https://kohesio.ec.europa.eu/en/projects/example",
-     "url: https://notexample.org/projects/example"),
-    ("example.org as a subdomain of a real site", "url: https://kohesio.ec.europa.eu/en/projects/example",
-     "url: https://example.org.uk/projects"),
+    (
+        "a host that only ends like example.org",
+        "url: https://kohesio.ec.europa.eu/en/projects/example",
+        "url: https://notexample.org/projects/example",
+    ),
+    (
+        "example.org as a subdomain of a real site",
+        "url: https://kohesio.ec.europa.eu/en/projects/example",
+        "url: https://example.org.uk/projects",
+    ),
     # texts are prose: an example address in a link is the editor's business (the good file links one)
     ("an example link in a text", "Reaching isolated mothers.", "See [the guide](https://example.com/guide)."),
 ]
@@ -268,25 +375,58 @@ RENAME = "and rename the file to match (only before it is published: a published
 
 
 def _national(text: str, country: str, language: str = "en") -> str:
-    return text.replace("country: FI", f"country: {country}").replace("region: FI1D9\n", "") \
-        .replace("scope: regional", "scope: national").replace("language: fi", f"language: {language}")
+    return (
+        text.replace("country: FI", f"country: {country}")
+        .replace("region: FI1D9\n", "")
+        .replace("scope: regional", "scope: national")
+        .replace("language: fi", f"language: {language}")
+    )
 
 
 # (what, id, country, message, hint); the file is named after the id
 ID_PREFIXES = [
-    ("no country code", "good-start", "FI", "the id `good-start` does not start with the country code `fi-`",
-     f"start the id with `fi-`, e.g. `fi-good-start`, {RENAME}"),
-    ("another country's code", "se-good-start", "FI", "the id `se-good-start` does not start with the country code `fi-`",
-     f"start the id with `fi-`, e.g. `fi-good-start`, {RENAME}"),
-    ("the code without a hyphen", "figood-start", "FI", "the id `figood-start` does not start with the country code `fi-`",
-     f"start the id with `fi-`, e.g. `fi-figood-start`, {RENAME}"),
-    ("Greece written EL", "athens-centre", "EL", "the id `athens-centre` does not start with the country code `el-` or `gr-`",
-     f"start the id with `el-`, e.g. `el-athens-centre`, {RENAME}"),
-    ("Greece written GR", "athens-centre", "GR", "the id `athens-centre` does not start with the country code `gr-` or `el-`",
-     f"start the id with `gr-`, e.g. `gr-athens-centre`, {RENAME}"),
-    ("the United Kingdom", "fr-london-welcome", "UK",
-     "the id `fr-london-welcome` does not start with the country code `uk-` or `gb-`",
-     f"start the id with `uk-`, e.g. `uk-london-welcome`, {RENAME}"),
+    (
+        "no country code",
+        "good-start",
+        "FI",
+        "the id `good-start` does not start with the country code `fi-`",
+        f"start the id with `fi-`, e.g. `fi-good-start`, {RENAME}",
+    ),
+    (
+        "another country's code",
+        "se-good-start",
+        "FI",
+        "the id `se-good-start` does not start with the country code `fi-`",
+        f"start the id with `fi-`, e.g. `fi-good-start`, {RENAME}",
+    ),
+    (
+        "the code without a hyphen",
+        "figood-start",
+        "FI",
+        "the id `figood-start` does not start with the country code `fi-`",
+        f"start the id with `fi-`, e.g. `fi-figood-start`, {RENAME}",
+    ),
+    (
+        "Greece written EL",
+        "athens-centre",
+        "EL",
+        "the id `athens-centre` does not start with the country code `el-` or `gr-`",
+        f"start the id with `el-`, e.g. `el-athens-centre`, {RENAME}",
+    ),
+    (
+        "Greece written GR",
+        "athens-centre",
+        "GR",
+        "the id `athens-centre` does not start with the country code `gr-` or `el-`",
+        f"start the id with `gr-`, e.g. `gr-athens-centre`, {RENAME}",
+    ),
+    (
+        "the United Kingdom",
+        "fr-london-welcome",
+        "UK",
+        "the id `fr-london-welcome` does not start with the country code `uk-` or `gb-`",
+        f"start the id with `uk-`, e.g. `uk-london-welcome`, {RENAME}",
+    ),
 ]
 
 
@@ -296,17 +436,54 @@ def test_an_id_without_its_country_code_is_a_warning(write, good_text, vocabs, w
     corpus = validate.check_paths([write(text, f"{pid}.yaml")], vocabs, today=TODAY)
     [problem] = corpus.problems
     assert (problem.severity, problem.code, problem.line, problem.column, problem.field) == (
-        "warning", "id-prefix", 2, 5, "id")
+        "warning",
+        "id-prefix",
+        2,
+        5,
+        "id",
+    )
     assert (problem.message, problem.hint) == (message, hint)
     assert corpus.ok and len(corpus.practices) == 1
 
 
-@pytest.mark.parametrize("pid,country", [
-    ("fi-good-start", "FI"), ("el-athens-centre", "EL"), ("gr-athens-centre", "EL"), ("el-athens-centre", "GR"),
-    ("gr-athens-centre", "GR"), ("uk-london-welcome", "UK"), ("gb-london-welcome", "UK"), ("uk-london-welcome", "GB"),
-    ("no-jobbsjansen", "NO"), ("xx-good-practice", "FI"),  # xx: the tests' and examples' own prefix
-])
+@pytest.mark.parametrize(
+    "pid,country",
+    [
+        ("fi-good-start", "FI"),
+        ("el-athens-centre", "EL"),
+        ("gr-athens-centre", "EL"),
+        ("el-athens-centre", "GR"),
+        ("gr-athens-centre", "GR"),
+        ("uk-london-welcome", "UK"),
+        ("gb-london-welcome", "UK"),
+        ("uk-london-welcome", "GB"),
+        ("no-jobbsjansen", "NO"),
+        ("xx-good-practice", "FI"),  # xx: the tests' and examples' own prefix
+    ],
+)
 def test_an_id_with_its_country_code_is_clean(write, good_text, vocabs, pid, country):
     text = _national(good_text.replace("id: xx-good-practice", f"id: {pid}"), country)
     corpus = validate.check_paths([write(text, f"{pid}.yaml")], vocabs, today=TODAY)
     assert corpus.problems == []
+
+
+def test_a_vocabulary_label_that_is_not_a_text_is_reported(tmp_path):
+    """A label with no text (what an unquoted comma in a flow mapping, `{de: Köln, Kreisfreie
+    Stadt}`, makes of its second half) is refused, naming the file and line."""
+    import shutil
+
+    from labb import vocab
+
+    data = tmp_path / "vocabularies"
+    shutil.copytree(vocab.DATA_DIR, data)
+    path = data / "roles.yaml"
+    text = path.read_text(encoding="utf-8")
+    lines = text.splitlines(keepends=True)
+    at = next(i for i, line in enumerate(lines) if line.strip() == "direct:")
+    lines.insert(at + 2, "      da:\n")  # under `label:` of `direct`: a language with no text
+    path.write_text("".join(lines), encoding="utf-8")
+    with pytest.raises(vocab.VocabularyError) as raised:
+        vocab.load(data)
+    [problem] = raised.value.problems
+    assert (problem.path, problem.line, problem.code) == (str(path), at + 3, "vocabulary")
+    assert "not a text" in problem.message

@@ -13,14 +13,12 @@ from hypothesis import strategies as st
 from whoosh import index as whoosh_index
 
 from labb import index, validate
-from labb.model import FACETS
+from labb.facets import FACETS
 from labb.web import create_app
 
 from .conftest import GOOD
 
 # -- fixtures ------------------------------------------------------------------------------
-
-
 
 
 class Page(HTMLParser):
@@ -70,12 +68,24 @@ def params_of(href: str) -> dict[str, list[str]]:
 # -- routes and statuses -----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("url", [
-    "/", "/?q=Pudasjarvi", "/?q=integration&country=IT", "/?dimension=health&criterion=innovation:strong",
-    "/?sort=newest", "/?sort=budget", "/?sort=title", "/?per_page=2&page=2", "/?lang=sv", "/?q=&country=",
-    "/?region=FI1D9", "/?fund=esf&role=indirect&period=2014-2020&language=el&target_group=women",
-    "/?indicator=language-proficiency",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/",
+        "/?q=Pudasjarvi",
+        "/?q=integration&country=IT",
+        "/?dimension=health&criterion=innovation:strong",
+        "/?sort=newest",
+        "/?sort=budget",
+        "/?sort=title",
+        "/?per_page=2&page=2",
+        "/?lang=sv",
+        "/?q=&country=",
+        "/?region=FI1D9",
+        "/?fund=esf&role=indirect&period=2014-2020&language=el&target_group=women",
+        "/?indicator=language-proficiency",
+    ],
+)
 def test_search_page_renders(client, url):
     response = client.get(url)
     assert response.status_code == 200
@@ -86,9 +96,10 @@ def test_search_page_renders(client, url):
 
 def test_search_lists_everything_then_finds_a_word(client):
     everything = page(client, "/")
-    assert set(everything.hrefs()) >= {f"/practices/{pid}" for pid in
-                                       ("xx-good-practice", "xx-swedish-health", "xx-italian-work",
-                                        "xx-greek-reception")}
+    assert set(everything.hrefs()) >= {
+        f"/practices/{pid}"
+        for pid in ("xx-good-practice", "xx-swedish-health", "xx-italian-work", "xx-greek-reception")
+    }
     found = page(client, "/?q=Napoli")
     practices = [h for h in found.hrefs() if h.startswith("/practices/")]
     assert practices == ["/practices/xx-italian-work"]
@@ -141,8 +152,18 @@ def test_favicon_and_css(client):
 
 # -- headers -----------------------------------------------------------------------------------
 
-EVERY_KIND = ["/", "/?q=Pudasjarvi&country=FI", "/practices/xx-good-practice", "/practices/nope", "/no/such",
-              "/favicon.ico", "/static/labb.css", "/static/labb.js", "/static/nope.css", "/?page=abc"]
+EVERY_KIND = [
+    "/",
+    "/?q=Pudasjarvi&country=FI",
+    "/practices/xx-good-practice",
+    "/practices/nope",
+    "/no/such",
+    "/favicon.ico",
+    "/static/labb.css",
+    "/static/labb.js",
+    "/static/nope.css",
+    "/?page=abc",
+]
 
 
 @pytest.mark.parametrize("url", EVERY_KIND)
@@ -179,23 +200,69 @@ def test_cache_headers(client):
         again = client.get("/static/labb.css", headers={"If-None-Match": css.headers["ETag"]})
         assert again.status_code == 304
     assert "max-age=3600" in client.get("/favicon.ico").headers["Cache-Control"]
-    # pages are always revalidated: a search result must not be stale
-    assert client.get("/").headers["Cache-Control"] == "no-cache"
-    assert client.get("/practices/xx-good-practice").headers["Cache-Control"] == "no-cache"
+    # pages may be kept by a proxy but are always revalidated: a search result must not be stale
+    assert client.get("/").headers["Cache-Control"] == "public, no-cache"
+    assert client.get("/practices/xx-good-practice").headers["Cache-Control"] == "public, no-cache"
 
 
 # -- hostile parameters --------------------------------------------------------------------------
 
 HOSTILE_QUERIES = [
-    "page=-1", "page=0", "page=abc", f"page={10**9}", "page=1e9", "page=%00", "per_page=-5", "per_page=0",
-    f"per_page={10**9}", "per_page=x", "country=ZZ", "country=", "region=<b>", "criterion=innovation:huge",
-    "criterion=:", "criterion=nope:strong", "period=1999-2000", "period=x", "sort=zzz", "sort=", "lang=zz",
-    "lang=" + "x" * 500, "q=" + "x" * 10_000, "q=%00%01%02%1b%7f", "q=%22unclosed", "q=(a%20OR", "q=***",
-    "q=*", "q=?", "q=a:b:c", "q=title:(", "q=[a%20TO", "q=%5E2", "q=AND%20OR%20NOT", "q=-", "q=%2B", "q=%22%22",
-    "q=a~", "q=ab*~2", "q=%ff%fe", "q=%", "q=%zz", "q=a&q=b&q=c", "page=2&page=3&page=x",
-    "sort=title&sort=budget", "country=IT&country=IT&country=SE", "&&&=&==", "q", "=x",
-    "q=%E2%80%AE%E2%80%8B", "q=%F0%9F%98%80", "x" * 60 + "=1", "country=" + "IT&country=" * 60 + "SE",
-    "q=\u00a0\u3000", "q=%0d%0aSet-Cookie:%20x=1",
+    "page=-1",
+    "page=0",
+    "page=abc",
+    f"page={10**9}",
+    "page=1e9",
+    "page=%00",
+    "per_page=-5",
+    "per_page=0",
+    f"per_page={10**9}",
+    "per_page=x",
+    "country=ZZ",
+    "country=",
+    "region=<b>",
+    "criterion=innovation:huge",
+    "criterion=:",
+    "criterion=nope:strong",
+    "period=1999-2000",
+    "period=x",
+    "sort=zzz",
+    "sort=",
+    "lang=zz",
+    "lang=" + "x" * 500,
+    "q=" + "x" * 10_000,
+    "q=%00%01%02%1b%7f",
+    "q=%22unclosed",
+    "q=(a%20OR",
+    "q=***",
+    "q=*",
+    "q=?",
+    "q=a:b:c",
+    "q=title:(",
+    "q=[a%20TO",
+    "q=%5E2",
+    "q=AND%20OR%20NOT",
+    "q=-",
+    "q=%2B",
+    "q=%22%22",
+    "q=a~",
+    "q=ab*~2",
+    "q=%ff%fe",
+    "q=%",
+    "q=%zz",
+    "q=a&q=b&q=c",
+    "page=2&page=3&page=x",
+    "sort=title&sort=budget",
+    "country=IT&country=IT&country=SE",
+    "&&&=&==",
+    "q",
+    "=x",
+    "q=%E2%80%AE%E2%80%8B",
+    "q=%F0%9F%98%80",
+    "x" * 60 + "=1",
+    "country=" + "IT&country=" * 60 + "SE",
+    "q=\u00a0\u3000",
+    "q=%0d%0aSet-Cookie:%20x=1",
 ]
 
 
@@ -233,14 +300,35 @@ def test_practice_with_hostile_lang(client):
         response = client.get("/practices/xx-good-practice", query_string={"lang": lang})
         assert response.status_code == 200
         assert "<script>" not in response.get_data(as_text=True).replace(
-            '<script src="/static/labb.js" defer></script>', "")
+            '<script src="/static/labb.js" defer></script>', ""
+        )
 
 
 KEYS = st.sampled_from(["q", "page", "per_page", "sort", "lang", *FACETS, "x", "", "Q", "page[]"])
-VALUES = (st.text(max_size=60)
-          | st.sampled_from(["-1", "0", "abc", str(10**9), "innovation:strong", "IT", "FI1D9", "2014-2020",
-                             "relevance", "title", '"unclosed', "(a OR", "***", "integr*", "en", "sv"])
-          | st.integers(min_value=-10**12, max_value=10**12).map(str))
+VALUES = (
+    st.text(max_size=60)
+    | st.sampled_from(
+        [
+            "-1",
+            "0",
+            "abc",
+            str(10**9),
+            "innovation:strong",
+            "IT",
+            "FI1D9",
+            "2014-2020",
+            "relevance",
+            "title",
+            '"unclosed',
+            "(a OR",
+            "***",
+            "integr*",
+            "en",
+            "sv",
+        ]
+    )
+    | st.integers(min_value=-(10**12), max_value=10**12).map(str)
+)
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -248,7 +336,8 @@ VALUES = (st.text(max_size=60)
 def test_random_query_strings_never_fail(client, pairs):
     response = client.get("/?" + urlencode(pairs))
     assert response.status_code == 200 or (
-        response.status_code == 404 and "There is no page" in response.get_data(as_text=True))  # past the last
+        response.status_code == 404 and "There is no page" in response.get_data(as_text=True)
+    )  # past the last
     Page(response.get_data(as_text=True))
 
 
@@ -295,8 +384,10 @@ def test_two_facets_give_two_removable_chips_and_clear_all(client):
 
 def test_title_and_heading_describe_the_filters(client):
     p = page(client, "/?q=integration&country=IT&country=SE&dimension=health")
-    assert p.h1 in [f"Practices matching “integration” where country is {countries} and area of integration is Health"
-                    for countries in ("Sweden or Italy", "Italy or Sweden")]
+    assert p.h1 in [
+        f"Practices matching “integration” where country is {countries} and area of integration is Health"
+        for countries in ("Sweden or Italy", "Italy or Sweden")
+    ]
     assert p.title == f"{p.h1} · labb, the Integration Lab"
     assert page(client, "/?dimension=health").h1 == "Practices where area of integration is Health"
     assert page(client, "/").h1 == "All practices"
@@ -348,8 +439,10 @@ def test_search_box_keeps_state(client):
 
 # -- XSS: practice texts that got past the validator are still inert ---------------------------
 
-HOSTILE = ("<script>alert(1)</script> [x](javascript:alert(1)) <img src=x onerror=alert(1)> "
-           "\" onmouseover=\"alert(1) ' onfocus='alert(1)")
+HOSTILE = (
+    "<script>alert(1)</script> [x](javascript:alert(1)) <img src=x onerror=alert(1)> "
+    "\" onmouseover=\"alert(1) ' onfocus='alert(1)"
+)
 
 
 def _hostile_practice(vocabs):
@@ -360,25 +453,37 @@ def _hostile_practice(vocabs):
     def text(prefix: str) -> dict[str, str]:
         return {"en": f"{prefix} {HOSTILE}", "fi": f"{prefix} fi {HOSTILE}"}
 
-    evaluation = {c: a.model_copy(update={"inspiring": text("Inspiring"), "improvement": text("Improve")})
-                  for c, a in practice.evaluation.items()}
-    return practice.model_copy(update={
-        "id": "xx-hostile",
-        "title": text("Hostile"), "summary": text("Summary"), "description": text("Description"),
-        "lessons_learnt": text("Lessons"), "transferability": text("Transfer"), "challenges": text("Challenges"),
-        "evaluation": evaluation,
-        "regional_role": practice.regional_role.model_copy(update={"detail": text("Role")}),
-        "organisations": practice.organisations.model_copy(update={
-            "lead": HOSTILE, "partners": [HOSTILE], "managing_authority": HOSTILE}),
-        "places": [HOSTILE, "Oulu"],
-        "funding": practice.funding.model_copy(update={"programme": HOSTILE}),
-        "assessment": practice.assessment.model_copy(update={"by": HOSTILE}),
-        "sources": [practice.sources[0].model_copy(update={"title": HOSTILE}),
-                    # The model refuses any address but http(s) (a stored `javascript:` link would not
-                    # even load); what gets through must still not break out of its attribute.
-                    practice.sources[0].model_copy(update={"url": 'https://x.org/"onmouseover="alert(1)',
-                                                           "title": "bad link"})],
-    })
+    evaluation = {
+        c: a.model_copy(update={"inspiring": text("Inspiring"), "improvement": text("Improve")})
+        for c, a in practice.evaluation.items()
+    }
+    return practice.model_copy(
+        update={
+            "id": "xx-hostile",
+            "title": text("Hostile"),
+            "summary": text("Summary"),
+            "description": text("Description"),
+            "lessons_learnt": text("Lessons"),
+            "transferability": text("Transfer"),
+            "challenges": text("Challenges"),
+            "evaluation": evaluation,
+            "regional_role": practice.regional_role.model_copy(update={"detail": text("Role")}),
+            "organisations": practice.organisations.model_copy(
+                update={"lead": HOSTILE, "partners": [HOSTILE], "managing_authority": HOSTILE}
+            ),
+            "places": [HOSTILE, "Oulu"],
+            "funding": practice.funding.model_copy(update={"programme": HOSTILE}),
+            "assessment": practice.assessment.model_copy(update={"by": HOSTILE}),
+            "sources": [
+                practice.sources[0].model_copy(update={"title": HOSTILE}),
+                # The model refuses any address but http(s) (a stored `javascript:` link would not
+                # even load); what gets through must still not break out of its attribute.
+                practice.sources[0].model_copy(
+                    update={"url": 'https://x.org/"onmouseover="alert(1)', "title": "bad link"}
+                ),
+            ],
+        }
+    )
 
 
 @pytest.fixture(scope="module")
@@ -395,8 +500,7 @@ def hostile_client(tmp_path_factory, vocabs):
     writer.add_document(**index.document(_hostile_practice(vocabs), vocabs, stemmers, "xx/xx-hostile.yaml"))
     writer.commit()
     ix.close()
-    (generation / index.MANIFEST).write_text(json.dumps({"stamp": index.stamp(vocabs), "files": {}}),
-                                             encoding="utf-8")
+    (generation / index.MANIFEST).write_text(json.dumps({"stamp": index.stamp(vocabs), "files": {}}), encoding="utf-8")
     (root / index.CURRENT).write_text(generation.name + "\n", encoding="utf-8")
     return create_app({"INDEX": root, "TESTING": True}).test_client()
 
@@ -413,14 +517,27 @@ def assert_inert(html: str) -> None:
             assert not name.startswith("on"), (tag, name, value)
             if name in ("href", "src", "action", "formaction", "xlink:href"):
                 assert not (value or "").strip().lower().startswith(("javascript:", "data:", "vbscript:")), (
-                    tag, name, value)
+                    tag,
+                    name,
+                    value,
+                )
 
 
-@pytest.mark.parametrize("url", [
-    "/practices/xx-hostile", "/practices/xx-hostile?lang=fi", "/practices/xx-good-practice",
-    "/", "/?q=alert", "/?q=Hostile", "/?q=onerror", "/?q=" + HOSTILE.replace("&", "%26").replace("#", "%23"),
-    "/?q=Pudasjarvu", "/?q=Summary&sort=title",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/practices/xx-hostile",
+        "/practices/xx-hostile?lang=fi",
+        "/practices/xx-good-practice",
+        "/",
+        "/?q=alert",
+        "/?q=Hostile",
+        "/?q=onerror",
+        "/?q=" + HOSTILE.replace("&", "%26").replace("#", "%23"),
+        "/?q=Pudasjarvu",
+        "/?q=Summary&sort=title",
+    ],
+)
 def test_hostile_texts_are_inert(hostile_client, url):
     response = hostile_client.get(url)
     assert response.status_code == 200

@@ -9,24 +9,27 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from flask import Flask, g, request
 from flask_compress import Compress
 from jinja2 import StrictUndefined
 
 from .. import search, vocab
-from . import i18n
+from . import caching, i18n
 
 TEMPLATES = Path(str(resources.files("labb.templates")))  # templates/, installed as the package labb.templates
 STATIC = Path(__file__).resolve().with_name("static")
 LOG = logging.getLogger("labb.web")
 
-CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-       "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; "
-       "form-action 'self'; frame-ancestors 'none'")
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
 SECURITY_HEADERS = {
     "Content-Security-Policy": CSP,
     "X-Content-Type-Options": "nosniff",
@@ -40,15 +43,24 @@ SECURITY_HEADERS = {
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """The labb web app. `config` may set PRACTICES, INDEX (folders), REPOSITORY_URL
-    (for "edit this practice" links) and any Flask setting."""
+    (for "edit this practice" links), SEARCH_CACHE (result pages kept per process),
+    PAGE_CACHE_BYTES (memory for finished responses; 0 turns both caches off with
+    SEARCH_CACHE=0) and any Flask setting."""
     app = Flask(__name__, template_folder=str(TEMPLATES), static_folder=str(STATIC))
     app.config.update(
         PRACTICES=Path("practices"),
         INDEX=Path("index"),
         REPOSITORY_URL="https://github.com/labb-eu/labb/blob/main/practices",
         SEND_FILE_MAX_AGE_DEFAULT=3600,
-        COMPRESS_MIMETYPES=["text/html", "text/css", "application/javascript", "application/json",
-                            "text/csv", "image/svg+xml", "application/atom+xml"],
+        COMPRESS_MIMETYPES=[
+            "text/html",
+            "text/css",
+            "application/javascript",
+            "application/json",
+            "text/csv",
+            "image/svg+xml",
+            "application/atom+xml",
+        ],
         COMPRESS_MIN_SIZE=500,
         MAX_CONTENT_LENGTH=64 * 1024,
         JSON_SORT_KEYS=False,
@@ -57,18 +69,22 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.config.update(config)
     vocabs = vocab.default()
     app.extensions["labb.vocabs"] = vocabs
-    app.extensions["labb.searcher"] = search.Searcher(Path(app.config["INDEX"]), vocabs)
+    app.extensions["labb.searcher"] = search.Searcher(
+        Path(app.config["INDEX"]), vocabs, cache=int(app.config.get("SEARCH_CACHE", search.CACHE_ENTRIES))
+    )
     # A missing or misspelt name fails loudly (in tests first) instead of rendering as nothing.
     app.jinja_env.undefined = StrictUndefined
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
-    Compress(app)
     i18n.init_app(app)
+    caching.init_app(app)  # before the compressor: its hook then runs first, and the cache keeps its output
+    Compress(app)
 
-    from . import api, exports, maps, pages
+    from . import api, errors, exports, maps, pages
 
     for blueprint in (pages.bp, api.bp, exports.bp, maps.bp):
         app.register_blueprint(blueprint)
+    errors.init_app(app)
 
     @app.route("/favicon.ico")
     def favicon():
@@ -89,8 +105,14 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
             response.headers.setdefault("Cache-Control", "no-cache")
         started = g.get("started")
         took = (time.perf_counter() - started) * 1000 if started else 0.0
-        LOG.info('%s "%s %s" %s %.1fms', request.remote_addr, request.method, request.full_path.rstrip("?"),
-                 response.status_code, took)
+        LOG.info(
+            '%s "%s %s" %s %.1fms',
+            request.remote_addr,
+            request.method,
+            request.full_path.rstrip("?"),
+            response.status_code,
+            took,
+        )
         return response
 
     return app

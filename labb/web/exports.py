@@ -17,21 +17,46 @@ import csv
 import io
 import json
 import re
-from datetime import date, datetime, timezone
-from typing import Any, Iterator
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+from typing import Any
 from xml.etree import ElementTree as ET
 
 from flask import Blueprint, Response, request, stream_with_context
 
 from ..model import Practice, Query
 from ..search import parse_params
-from .pages import request_params, searcher, vocabs
+from .views import error_response, request_params, searcher, vocabs
 
 bp = Blueprint("exports", __name__)
 
-COLUMNS = ("id", "title_en", "title_original", "original_language", "country", "region", "scope", "start", "end",
-           "status", "dimensions", "target_groups", "criteria", "funds", "total_eur", "eu_eur",
-           "co_financing_rate", "url")
+COLUMNS = (
+    "id",
+    "title_en",
+    "title_original",
+    "original_language",
+    "country",
+    "region",
+    "scope",
+    "start",
+    "end",
+    "status",
+    "date_precision",
+    "dimensions",
+    "target_groups",
+    "criteria",
+    "funds",
+    "total_eur",
+    "eu_eur",
+    "co_financing_rate",
+    "currency",
+    "project_code",
+    "beneficiary_type",
+    "people_reached",
+    "people_reached_year",
+    "website",
+    "url",
+)
 """One row per practice, in this order (the CSV header; the JSON export's keys)."""
 BATCH = 100
 FEED_SIZE = 50
@@ -52,7 +77,7 @@ def row(p: Practice, base_url: str) -> dict[str, Any]:
     return {
         "id": p.id,
         "title_en": p.title.get("en"),
-        "title_original": p.text("title", p.language)[1],
+        "title_original": p.title_in(p.language)[1],
         "original_language": p.language,
         "country": p.country,
         "region": p.region,
@@ -60,6 +85,7 @@ def row(p: Practice, base_url: str) -> dict[str, Any]:
         "start": p.period.start.isoformat(),
         "end": p.period.end.isoformat() if p.period.end else None,
         "status": p.period.status,
+        "date_precision": p.period.precision,
         "dimensions": list(p.dimensions),
         "target_groups": list(p.target_groups),
         "criteria": {c: p.evaluation[c].level for c in criteria},
@@ -67,6 +93,12 @@ def row(p: Practice, base_url: str) -> dict[str, Any]:
         "total_eur": funding.get("total_eur"),
         "eu_eur": funding.get("eu_eur"),
         "co_financing_rate": funding.get("co_financing_rate"),
+        "currency": funding.get("currency"),
+        "project_code": funding.get("project_code"),
+        "beneficiary_type": p.beneficiary_type,
+        "people_reached": p.reach.people if p.reach else None,
+        "people_reached_year": p.reach.year if p.reach else None,
+        "website": p.website,
         "url": f"{base_url}/practices/{p.id}",
     }
 
@@ -96,8 +128,6 @@ def _search() -> tuple[Query, int, Iterator[Practice], str]:
     if problems:  # as /api/search: a 400 with the JSON error object the API description gives
         from flask import abort
 
-        from .api import error_response
-
         abort(error_response(400, " ".join(p.sentence for p in problems[:10])))
     total, practices = searcher().ordered(query)  # before streaming: a missing index is a clean 503
     return query, total, practices, request.host_url.rstrip("/")
@@ -111,7 +141,7 @@ def _download(body: Iterator[str], content_type: str, filename: str) -> Response
 
 @bp.route("/export.csv")
 def export_csv():
-    query, total, practices, base = _search()
+    _, _, practices, base = _search()
 
     def body() -> Iterator[str]:
         buffer = io.StringIO()
@@ -146,6 +176,7 @@ def export_json():
 
 # -- the Atom feed of new practices ------------------------------------------------------
 
+
 def _stamp(day: date) -> str:
     return f"{day.isoformat()}T00:00:00Z"
 
@@ -171,7 +202,7 @@ def feed():
     add(root, "title", "labb, the Integration Lab: new practices")
     add(root, "subtitle", "The most recently added integration practices of Europe's regions.")
     updated = max((p.reviewed or p.added for p in entries), default=None)
-    add(root, "updated", _stamp(updated) if updated else datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"))
+    add(root, "updated", _stamp(updated) if updated else datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
     add(root, "link", rel="self", type="application/atom+xml", href=f"{base}/feed.atom")
     add(root, "link", rel="alternate", type="text/html", href=f"{base}/?sort=newest")
     author = add(root, "author")
@@ -179,8 +210,8 @@ def feed():
     add(root, "generator", "labb")
     for p in entries:
         entry = add(root, "entry")
-        title_lang, title = p.text("title", "en")
-        summary_lang, summary = p.text("summary", "en")
+        title_lang, title = p.title_in("en")
+        summary_lang, summary = p.summary_in("en")
         add(entry, "id", f"urn:labb:practice:{p.id}")
         add(entry, "title", title, type="text", **{XML_LANG: title_lang})
         add(entry, "link", rel="alternate", type="text/html", href=f"{base}/practices/{p.id}")
@@ -188,7 +219,12 @@ def feed():
         add(entry, "updated", _stamp(p.reviewed or p.added))
         add(entry, "summary", summary, type="text", **{XML_LANG: summary_lang})
         for dimension in p.dimensions:
-            add(entry, "category", term=dimension, scheme=f"{base}/?dimension=",
-                label=vocabs()["dimensions"].label(dimension, "en"))
+            add(
+                entry,
+                "category",
+                term=dimension,
+                scheme=f"{base}/?dimension=",
+                label=vocabs()["dimensions"].label(dimension, "en"),
+            )
     xml = '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, encoding="unicode")
     return Response(xml, mimetype="application/atom+xml", headers={"Cache-Control": "public, max-age=600"})

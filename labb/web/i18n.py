@@ -13,6 +13,7 @@ import io
 from datetime import date
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from babel import Locale
 from babel.dates import format_date
@@ -22,8 +23,10 @@ from babel.numbers import format_currency, format_decimal, format_percent
 from babel.support import NullTranslations, Translations
 from flask import Flask, g, request, url_for
 
-LANGUAGES = ("en", "fr", "it", "es", "pt", "sv", "el", "fi", "de", "ca")
-"""The interface languages (the vocabularies carry labels in the same ten)."""
+from ..vocab import LABEL_LANGUAGES
+
+LANGUAGES = LABEL_LANGUAGES
+"""The interface languages: the ten the vocabularies carry labels in."""
 TRANSLATIONS = Path(__file__).with_name("translations")
 
 
@@ -63,22 +66,27 @@ def choose() -> str:
     return request.accept_languages.best_match(LANGUAGES, default="en") or "en"
 
 
-def long_date(value: str | date | None) -> str | None:
+def long_date(value: str | date | None, precision: str = "day") -> str | None:
+    """A date as the reader's language writes it, only as precise as `precision`
+    (`day`: 3 March 2020, `month`: March 2020, `year`: 2020)."""
     if not value:
         return None
     day = date.fromisoformat(value) if isinstance(value, str) else value
+    if precision == "year":
+        return str(day.year)
+    if precision == "month":
+        return format_date(day, format="LLLL y", locale=current())
     return format_date(day, format="long", locale=current())
 
 
-def money(amount: float | None) -> str | None:
-    """EUR 1090474 -> "€1,090,474" (en), "1 090 474 €" (fr): whole euros without cents."""
+def money(amount: float | None, currency: str = "EUR") -> str | None:
+    """EUR 1090474 -> "€1,090,474" (en), "1 090 474 €" (fr): whole amounts without cents."""
     if amount is None:
         return None
     if not float(amount).is_integer():
-        return format_currency(amount, "EUR", locale=current())
+        return format_currency(amount, currency, locale=current())
     pattern = Locale.parse(current()).currency_formats["standard"].pattern.split(";")[0]
-    return format_currency(amount, "EUR", format=pattern.replace(".00", ""), locale=current(),
-                           currency_digits=False)
+    return format_currency(amount, currency, format=pattern.replace(".00", ""), locale=current(), currency_digits=False)
 
 
 def number(value: float) -> str:
@@ -90,12 +98,12 @@ def percent(value: float) -> str:
 
 
 def language_name(lang: str) -> str:
-    return Locale.parse(lang).get_display_name(lang).capitalize()
+    return (Locale.parse(lang).get_display_name(lang) or lang).capitalize()
 
 
 def init_app(app: Flask) -> None:
     app.jinja_env.add_extension("jinja2.ext.i18n")
-    app.jinja_env.install_gettext_callables(gettext, ngettext, newstyle=True)
+    app.jinja_env.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[attr-defined]
 
     @app.before_request
     def _language() -> None:
@@ -115,19 +123,35 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def _helpers() -> dict:
-        return {"lang": current(), "languages_menu": _menu(), "long_date": long_date, "money": money,
-                "number": number, "percent": percent}
+        return {
+            "lang": current(),
+            "languages_menu": _menu(),
+            "long_date": long_date,
+            "money": money,
+            "number": number,
+            "percent": percent,
+        }
 
 
 def _menu() -> list[dict]:
     """The same page in each language: built with url_for, from bounded parameters,
     so it never echoes a hostile path or an unbounded query string."""
     endpoint = request.endpoint if request.url_rule is not None else None
+    view_args: dict[str, Any] = {}
+    args: dict[str, Any] = {}
     if endpoint is None or endpoint == "static":
-        endpoint, view_args, args = "pages.search", {}, {}
+        endpoint = "pages.search"
     else:
         view_args = dict(request.view_args or {})
-        args = {k[:50]: [v[:1000] for v in request.args.getlist(k)[:50]]
-                for k in list(request.args)[:50] if k != "lang"}
-    return [{"code": code, "name": language_name(code), "current": code == current(),
-             "url": url_for(endpoint, **view_args, **args, lang=code)} for code in LANGUAGES]
+        args = {
+            k[:50]: [v[:1000] for v in request.args.getlist(k)[:50]] for k in list(request.args)[:50] if k != "lang"
+        }
+    return [
+        {
+            "code": code,
+            "name": language_name(code),
+            "current": code == current(),
+            "url": url_for(endpoint, **view_args, **args, lang=code),
+        }
+        for code in LANGUAGES
+    ]

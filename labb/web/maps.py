@@ -1,25 +1,33 @@
-"""The map (/map) and the region panels (/regions/<code>).
+"""The map (/map) and the region pages (/regions/<code>).
 
-The map is an inline SVG: the country outlines as an <image> of the vendored
-``static/map/europe.svg`` (built by ``scripts/build_map.py``), and one link per
-region that has practices, placed with the projection in ``static/map/europe.json``.
-Everything works without JavaScript; ``static/map/map.js`` only opens a region's
-panel next to the map instead of leaving the page.
+The map is a choropleth drawn server-side as inline SVG: the NUTS 2 regions of
+``static/map/nuts2-2024.json`` (GISCO's NUTS 2024 at 1:60 million, projected,
+simplified and quantised by ``scripts/nuts_regions.py``) over the country outlines of
+``static/map/europe.svg`` (``scripts/build_map.py``), each region shaded by the number
+of practices of the current search in it or in its NUTS 3 regions. Practices that
+name a whole NUTS 1 region or a country are listed beside the map and their area is
+outlined. Each shaded region is a link to its region page; the list below the map says
+the same in words. Everything works without JavaScript; ``static/map/map.js`` only
+opens a region's panel next to the map instead of leaving the page.
 """
 
 from __future__ import annotations
 
 import json
 import math
+from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from flask import Blueprint, abort, render_template, request, url_for
 
-from ..model import Query
+from ..facets import FACETS
+from ..model import Query, Results, fold
+from ..search import run
 from .i18n import current, ngettext, number, percent
-from .pages import searcher, vocabs
+from .pages import describe
+from .views import request_params, searcher, vocabs
 
 bp = Blueprint("maps", __name__)
 
@@ -47,7 +55,9 @@ def inset_of(lon: float, lat: float, p: Mapping[str, Any]) -> Mapping[str, Any] 
     return None
 
 
-def project(lon: float, lat: float, p: Mapping[str, Any], inset: Mapping[str, Any] | None = None) -> tuple[float, float]:
+def project(
+    lon: float, lat: float, p: Mapping[str, Any], inset: Mapping[str, Any] | None = None
+) -> tuple[float, float]:
     """A point's place on the map, moved into its inset when it lies in one.
     Shared with scripts/build_map.py, so markers sit where the outlines are."""
     x, y = laea(lon, lat, p)
@@ -62,14 +72,66 @@ def projection() -> dict[str, Any]:
     return json.loads((MAP_DIR / "europe.json").read_text(encoding="utf-8"))
 
 
+@cache
+def outline() -> dict[str, Any]:
+    """The NUTS 2 shapes as SVG path data (see scripts/nuts_regions.py)."""
+    return json.loads((MAP_DIR / OUTLINE).read_text(encoding="utf-8"))
+
+
+OUTLINE = "nuts2-2024.json"
+CLASSES: tuple[tuple[int, int | None], ...] = ((1, 1), (2, 2), (3, 4), (5, 9), (10, None))
+"""Practices per region of each colour class (1-5; 0 is none). Colours: static/map/map.css."""
+COLOURS = {0: "#f1f3f5", 1: "#5183c0", 2: "#3a6aa8", 3: "#27528f", 4: "#183c72", 5: "#0a244c"}
+"""The fill of each class, as in map.css (tests/test_map.py checks their contrast)."""
+
+
+def shade(count: int) -> int:
+    """The colour class of a region with `count` practices."""
+    for n, (low, high) in enumerate(CLASSES, 1):
+        if count >= low and (high is None or count <= high):
+            return n
+    return 0
+
+
 def _plural(n: int) -> str:
     return ngettext("%(num)d practice", "%(num)d practices", n)
 
 
-def _counts() -> tuple[dict[str, int], int]:
-    """Practices per region, from the facet counts of the empty search."""
-    results = searcher().search(Query(per_page=1))
-    return {v.value: v.count for v in results.facets.get("region", ()) if v.count}, results.total
+def _ancestors(code: str) -> list[str]:
+    v, out = vocabs(), []
+    while (code := v.parent(code) or "") and code not in out:
+        out.append(code)
+    return out
+
+
+def region_counts(results: Results) -> dict[str, int]:
+    """Practices of the results per region, each counted in its region and every region
+    above it (the region facet's counts, narrowed to the selected regions if any)."""
+    counts = {v.value: v.count for v in results.facets.get("region", ()) if v.count}
+    selected = results.query.filters.get("region")
+    if not selected:
+        return counts
+    out = {}
+    for code, n in counts.items():
+        if any(s == code or s in _ancestors(code) for s in selected):
+            out[code] = n  # under a selected region: all of its practices are results
+            continue
+        below = [s for s in selected if code in _ancestors(s)]
+        outer = [s for s in below if not any(o in _ancestors(s) for o in below)]
+        if total := sum(counts.get(s, 0) for s in outer):
+            out[code] = total
+    return out
+
+
+def _own(counts: Mapping[str, int]) -> dict[str, int]:
+    """Practices that name the region itself, not one under it."""
+    v = vocabs()
+    own = dict(counts)
+    for code, n in counts.items():
+        parent = v.parent(code)
+        if parent in own:
+            own[parent] -= n
+    return {c: n for c, n in own.items() if n > 0}
 
 
 def _format(value: Any, unit: str | None) -> str:
@@ -88,8 +150,20 @@ def region_view(code: str, lang: str) -> dict[str, Any]:
         abort(404)
     country = v.countries.get(term.extra["country"])
     name = term.label_in(lang)
-    native = [term.label[l] for l in (country.extra.get("languages", ()) if country else ())
-              if term.label.get(l) and term.label[l] != name]
+    languages = list(country.extra.get("languages", ())) if country else []
+    native = [
+        text
+        for text in (
+            *(term.label.get(code) for code in languages),
+            term.extra.get("official"),
+            term.extra.get("official_latn"),
+        )
+        if text and text != name
+    ]
+    name_lang = term.label_lang(lang)
+    if name_lang is None:  # the official name
+        own = languages[0] if languages else "en"
+        name_lang = own if name == term.extra.get("official") else f"{own}-Latn"
     stats = []
     kinds = v["statistics"]
     for kind in kinds:
@@ -97,96 +171,173 @@ def region_view(code: str, lang: str) -> dict[str, Any]:
         if not stat:
             continue
         source = stat.get("source") or {}
-        stats.append({"label": kind.label_in(lang), "description": kind.description_in(lang),
-                      "value": _format(stat.get("value"), kind.extra.get("unit")), "year": stat.get("year"),
-                      "source": source.get("title") or source.get("url"),
-                      "source_url": source["url"] if str(source.get("url")).startswith(("https://", "http://")) else None})
-    results = searcher().search(Query(filters={"region": frozenset({code})}, sort="title", per_page=100, lang=lang))
+        stats.append(
+            {
+                "label": kind.label_in(lang),
+                "description": kind.description_in(lang),
+                "value": _format(stat.get("value"), kind.extra.get("unit")),
+                "year": stat.get("year"),
+                "source": source.get("title") or source.get("url"),
+                "source_url": source["url"] if str(source.get("url")).startswith(("https://", "http://")) else None,
+            }
+        )
+    current_code = v.recode(code)  # an older code's practices are indexed under its NUTS 2024 code
+    results = searcher().search(
+        Query(filters={"region": frozenset({current_code})}, sort="title", per_page=100, lang=lang)
+    )
+    counts = {value.value: value.count for value in results.facets.get("region", ())}
+    parents = list(reversed(_ancestors(code)))
     return {
-        "code": code, "name": name, "name_lang": lang if lang in term.label else "en",
+        "level": term.extra.get("level"),
+        "parents": [
+            {"code": c, "name": v.regions.label(c, lang), "url": url_for("maps.region", code=c)} for c in parents
+        ],
+        "children": sorted(
+            (
+                {
+                    "code": c,
+                    "name": v.regions.label(c, lang),
+                    "count_text": _plural(counts[c]),
+                    "url": url_for("maps.region", code=c),
+                }
+                for c in v.children(code)
+                if counts.get(c)
+            ),
+            key=lambda child: fold(child["name"]),
+        ),
+        "code": code,
+        "name": name,
+        "name_lang": name_lang,
         "native": list(dict.fromkeys(native)),
         "country": country.label_in(lang) if country else term.extra["country"],
-        "stats": stats, "total": results.total,
-        "practices": [{"title": h.title, "lang": h.title_lang, "url": url_for("pages.practice", practice_id=h.id)}
-                      for h in results.hits],
+        "stats": stats,
+        "total": results.total,
+        "practices": [
+            {"title": h.title, "lang": h.title_lang, "url": url_for("pages.practice", practice_id=h.id)}
+            for h in results.hits
+        ],
         "search_url": url_for("pages.search", region=code),
         "page_url": url_for("maps.region", code=code),
-        "map_url": url_for("maps.map_page", region=code),
+        "map_url": url_for("maps.map_page", show=code),
     }
 
 
-def _markers(counts: dict[str, int], lang: str) -> tuple[list[dict[str, Any]], set[str]]:
-    """One marker per region with practices, biggest first so small ones stay on top."""
-    p, v = projection(), vocabs()
-    markers, off_map = [], set()
-    for code, count in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
-        term = v.regions.terms.get(code)
-        point = term.extra.get("point") if term else None
-        if not point:
-            off_map.add(code)
+def _search_state() -> dict[str, Any]:
+    """The search's state in the map's URL: words and filters (not the page or the sort)."""
+    params = request_params()
+    return {k: v for k, v in params.items() if k in ("q", *FACETS) and v and v != [""]}
+
+
+def choropleth(results: Results, state: dict[str, Any], lang: str) -> dict[str, Any]:
+    """The map of `results` as plain data: the NUTS 2 regions with their class, name and link;
+    the areas of practices that name a whole country or NUTS 1 region; the list view."""
+    v, shapes = vocabs(), outline()
+    counts = region_counts(results)
+    own = _own(counts)
+
+    def name(code: str) -> str:
+        term = v.regions.get(code)
+        return f"{term.label_in(lang)}, {v.countries.label(term.extra['country'], lang)}" if term else code
+
+    def links(code: str) -> dict[str, str]:
+        return {
+            "url": url_for("maps.region", code=code),
+            "search_url": url_for("pages.search", **{**state, "region": [code]}),
+        }
+
+    regions, blank = [], []
+    for code, d in shapes["regions"].items():
+        n = counts.get(code, 0)
+        if not n:
+            blank.append(d)
             continue
-        x, y = project(point["lon"], point["lat"], p)
-        if not (0 <= x <= p["width"] and 0 <= y <= p["height"]):
-            off_map.add(code)
+        regions.append(
+            {"code": code, "d": d, "class": shade(n), "count": n, "name": f"{name(code)}: {_plural(n)}", **links(code)}
+        )
+    areas = []
+    for code, n in sorted(own.items()):
+        term = v.regions.get(code)
+        if term is None or term.extra.get("level", 2) > 1:
             continue
-        name = f"{term.label_in(lang)}, {v.countries.label(term.extra['country'], lang)}"
-        markers.append({"code": code, "px": round(x, 1), "py": round(y, 1), "x": x, "y": y, "count": count,
-                        "r": round(6 + 3.5 * math.sqrt(count), 1), "name": f"{name}: {_plural(count)}",
-                        "url": url_for("maps.region", code=code)})
-    _spread(markers)
-    return markers, off_map
-
-
-def _spread(markers: list[dict[str, Any]], rounds: int = 40) -> None:
-    """Push overlapping circles apart (a leader line then points at the true place)."""
-    for _ in range(rounds):
-        moved = False
-        for i, a in enumerate(markers):
-            for b in markers[i + 1:]:
-                dx, dy = b["x"] - a["x"], b["y"] - a["y"]
-                dist = math.hypot(dx, dy)
-                gap = a["r"] + b["r"] + 1 - dist
-                if gap > 0.05:
-                    ux, uy = (dx / dist, dy / dist) if dist > 1e-6 else (1.0, 0.0)
-                    a["x"], a["y"] = a["x"] - ux * gap / 2, a["y"] - uy * gap / 2
-                    b["x"], b["y"] = b["x"] + ux * gap / 2, b["y"] + uy * gap / 2
-                    moved = True
-        if not moved:
-            break
-    for m in markers:
-        m["x"], m["y"] = round(m["x"], 1), round(m["y"], 1)
-        m["leader"] = math.hypot(m["x"] - m["px"], m["y"] - m["py"]) > 2
-
-
-def _groups(counts: dict[str, int], off_map: set[str], lang: str) -> list[dict[str, Any]]:
-    """The list view: regions with practices grouped by country, both sorted by name."""
-    v = vocabs()
+        areas.append(
+            {
+                "code": code,
+                "d": shapes["outlines"].get(code, ""),
+                "count": n,
+                "label": term.label_in(lang),
+                "level": term.extra["level"],
+                "count_text": _plural(n),
+                **links(code),
+            }
+        )
+    drawn = {r["code"] for r in regions}
     groups: dict[str, list[dict[str, Any]]] = {}
-    for code, count in counts.items():
-        term = v.regions.terms.get(code)
-        if term is None:
+    for code, n in counts.items():
+        term = v.regions.get(code)
+        if term is None or term.extra.get("level") != 2:
             continue
-        groups.setdefault(v.countries.canonical(term.extra["country"]), []).append({
-            "code": code, "label": term.label_in(lang), "count": count, "count_text": _plural(count),
-            "url": url_for("maps.region", code=code), "search_url": url_for("pages.search", region=code),
-            "off_map": code in off_map})
-    return [{"country": v.countries.label(cc, lang), "regions": sorted(rs, key=lambda r: r["label"])}
-            for cc, rs in sorted(groups.items(), key=lambda kv: v.countries.label(kv[0], lang))]
+        groups.setdefault(v.countries.canonical(term.extra["country"]), []).append(
+            {
+                "code": code,
+                "label": term.label_in(lang),
+                "count": n,
+                "count_text": _plural(n),
+                "off_map": code not in drawn,
+                **links(code),
+            }
+        )
+    for area in areas:
+        country = v.region_country(area["code"]) or ""
+        groups.setdefault(country, []).append({**area, "whole": True, "off_map": False})
+
+    def order(r: dict[str, Any]) -> tuple[bool, str]:
+        return not r.get("whole"), fold(r["label"])
+
+    listing: list[dict[str, Any]] = [
+        {"country": v.countries.label(cc, lang), "regions": sorted(rs, key=order)}
+        for cc, rs in sorted(groups.items(), key=lambda kv: fold(v.countries.label(kv[0], lang)))
+    ]
+    national = results.total - sum(n for c, n in counts.items() if len(c) == 2)
+    legend = [
+        {"class": n, "text": str(low) if high == low else (f"{low}–{high}" if high else f"{low}+")}
+        for n, (low, high) in enumerate(CLASSES, 1)
+    ]
+    return {
+        "regions": sorted(regions, key=lambda r: r["code"]),
+        "blank": blank,
+        "borders": shapes["borders"],
+        "areas": areas,
+        "groups": listing,
+        "legend": legend,
+        "in_regions": sum(counts.get(c, 0) for c in drawn),
+        "national": national,
+        "width": shapes["width"],
+        "height": shapes["height"],
+    }
 
 
 @bp.route("/map")
 def map_page():
     lang = current()
-    counts, total = _counts()
-    markers, off_map = _markers(counts, lang)
-    chosen = request.args.get("region", "")[:10]
+    state = _search_state()
+    results = run({**state, "lang": [lang], "per_page": ["1"]}, searcher())
+    chosen = request.args.get("show", "")[:10]
     panel = region_view(chosen, lang) if chosen and chosen in vocabs().regions.terms else None
-    p = projection()
+    data = choropleth(results, state, lang)
+    filtered = bool(state)
     return render_template(
-        "map.html", markers=markers, groups=_groups(counts, off_map, lang), panel=panel,
-        width=p["width"], height=p["height"], attribution=p["attribution"],
+        "map.html",
+        map=data,
+        panel=panel,
+        total=results.total,
+        filtered=filtered,
+        describe=describe(results) if filtered else None,
+        notes=results.notes,
+        list_url=url_for("pages.search", **state),
+        all_url=url_for("maps.map_page"),
         outline_url=url_for("static", filename="map/europe.svg"),
-        regions=len(counts), placed=sum(counts.values()), total=total,
+        attribution=projection()["attribution"],
+        source=outline()["source"],
     )
 
 

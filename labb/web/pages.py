@@ -7,68 +7,28 @@ in the URL, so any page can be bookmarked and works without JavaScript.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 from flask import Blueprint, abort, current_app, render_template, request, url_for
 from markupsafe import Markup
 
-from .. import markup
-from ..model import FACETS, SORTS, Practice, Results, pick_text
+from ..facets import FACETS, N_, REGISTRY
+from ..model import SORTS, Practice, Results, fold
+from ..search import run
 from .i18n import current, long_date, ngettext, percent
 from .i18n import gettext as _
-from ..search import NoIndex, Searcher, run
-from ..vocab import Vocabularies
+from .views import Link, label, plain, request_params, rich, searcher, vocabs
 
 bp = Blueprint("pages", __name__)
 
-def N_(message: str) -> str:
-    """Marks a message for translation; translated where it is shown."""
-    return message
-
-
-FACET_TITLES = {
-    "region": N_("Region"), "country": N_("Country"), "dimension": N_("Area of integration"),
-    "criterion": N_("Evaluation criterion"), "target_group": N_("Target group"), "indicator": N_("Indicator"),
-    "fund": N_("Fund"), "language": N_("Available in"), "role": N_("Regional authority's role"),
-    "period": N_("Started in"),
+EDITORS = N_("labb editors")
+"""Who assessed most practices, as the files name them; shown in the reader's language."""
+SORT_LABELS = {
+    "relevance": N_("Relevance"),
+    "newest": N_("Newest first"),
+    "budget": N_("Largest budget"),
+    "title": N_("Title (A-Z)"),
 }
-FACET_IN_TEXT = {
-    "region": N_("region"), "country": N_("country"), "dimension": N_("area of integration"),
-    "criterion": N_("evaluation criterion"), "target_group": N_("target group"), "indicator": N_("indicator"),
-    "fund": N_("fund"), "language": N_("available in"), "role": N_("regional authority's role"),
-    "period": N_("started in"),
-}
-"""The facets' names inside a sentence ("practices where country is Italy")."""
-SORT_LABELS = {"relevance": N_("Relevance"), "newest": N_("Newest first"), "budget": N_("Largest budget"),
-               "title": N_("Title (A-Z)")}
-FACETS_OPEN = ("region", "dimension", "criterion")
-
-
-def searcher() -> Searcher:
-    return current_app.extensions["labb.searcher"]
-
-
-def vocabs() -> Vocabularies:
-    return current_app.extensions["labb.vocabs"]
-
-
-def request_params() -> dict[str, list[str]]:
-    """The query string as lists, with every value bounded and free of control characters."""
-    params: dict[str, list[str]] = {}
-    for key in request.args:
-        values = [v.replace("\x00", "")[:1000] for v in request.args.getlist(key)[:50]]
-        params[key[:50]] = values
-    return params
-
-
-@dataclass(frozen=True)
-class Link:
-    label: str
-    url: str
-    count: int | None = None
-    selected: bool = False
-    value: str = ""
 
 
 def _state(params: dict[str, list[str]]) -> dict[str, list[str]]:
@@ -76,9 +36,12 @@ def _state(params: dict[str, list[str]]) -> dict[str, list[str]]:
     return {k: v for k, v in params.items() if k in keep and v and v != [""]}
 
 
+def _only(state: dict[str, list[str]], keys: tuple[str, ...]) -> dict[str, Any]:
+    return {k: v for k, v in state.items() if k in keys}
+
+
 def _url(state: dict[str, list[str]], **changes: list[str] | None) -> str:
-    new = {**state, **changes}
-    new = {k: v for k, v in new.items() if v}
+    new: dict[str, Any] = {k: v for k, v in {**state, **changes}.items() if v}
     if new.get("sort") == ["relevance"]:
         del new["sort"]
     return url_for("pages.search", **new)
@@ -87,46 +50,104 @@ def _url(state: dict[str, list[str]], **changes: list[str] | None) -> str:
 def facet_view(results: Results, state: dict[str, list[str]]) -> list[dict[str, Any]]:
     """Each facet as plain data: its values with counts and toggle URLs, grouped where useful."""
     out = []
-    countries = vocabs().countries
-    for facet in FACETS:
-        chosen = list(state.get(facet, []))
+    countries, lang = vocabs().countries, current()
+    for facet in REGISTRY:
+        chosen = list(state.get(facet.name, []))
         links = []
-        for value in results.facets.get(facet, ()):
+        for value in results.facets.get(facet.name, ()):
             toggled = [v for v in chosen if v != value.value] if value.selected else [*chosen, value.value]
-            links.append((value.group, Link(value.label, _url(state, **{facet: toggled, "page": None}),
-                                            value.count, value.selected, value.value)))
+            links.append(
+                (
+                    value.group,
+                    Link(
+                        value.label,
+                        _url(state, **{facet.name: toggled, "page": None}),
+                        value.count,
+                        value.selected,
+                        value.value,
+                    ),
+                )
+            )
         if not links:
             continue
         groups: dict[str | None, list[Link]] = {}
         for group, link in links:
             groups.setdefault(group, []).append(link)
-        grouped = [(countries.label(g) if g else None, items) for g, items in
-                   sorted(groups.items(), key=lambda kv: countries.label(kv[0]) if kv[0] else "")]
-        out.append({"name": facet, "title": _(FACET_TITLES[facet]), "groups": grouped,
-                    "open": facet in FACETS_OPEN or any(l.selected for _, l in links),
-                    "selected": sum(1 for _, l in links if l.selected)})
+        grouped = [
+            (countries.label(g, lang) if g else None, items)
+            for g, items in sorted(groups.items(), key=lambda kv: fold(countries.label(kv[0], lang)) if kv[0] else "")
+        ]
+        out.append(
+            {
+                "name": facet.name,
+                "title": _(facet.title),
+                "groups": grouped,
+                "tree": region_tree([link for _, link in links], lang) if facet.name == "region" else None,
+                "open": facet.open or any(link.selected for _, link in links),
+                "selected": sum(1 for _, link in links if link.selected),
+            }
+        )
     return out
+
+
+def region_tree(links: list[Link], lang: str) -> list[dict[str, Any]]:
+    """The region filter as a tree: country, then NUTS 1, 2 and 3, each node the region's
+    toggle link (its count includes the regions under it). Only regions that hold
+    practices, or are selected, are there; a node is open when it or a region under it
+    is selected. Each node carries its names in every language, for the type-ahead box."""
+    v = vocabs()
+    by_code = {link.value: link for link in links}
+    children: dict[str | None, list[str]] = {}
+    for code in by_code:
+        parent = v.parent(code)
+        while parent is not None and parent not in by_code:
+            parent = v.parent(parent)
+        children.setdefault(parent, []).append(code)
+
+    def names(code: str) -> str:
+        term = v.regions.get(code)
+        if term is None:
+            return code
+        official = (str(term.extra[k]) for k in ("official", "official_latn") if term.extra.get(k))
+        return " | ".join(dict.fromkeys([code, *term.label.values(), *official]))
+
+    def node(code: str) -> dict[str, Any]:
+        kids = [node(c) for c in sorted(children.get(code, ()), key=lambda c: fold(by_code[c].label))]
+        link = by_code[code]
+        term = v.regions.get(code)
+        return {
+            "link": link,
+            "level": term.extra.get("level", 0) if term else 0,
+            "names": names(code),
+            "children": kids,
+            "open": link.selected or any(k["open"] or k["link"].selected for k in kids),
+        }
+
+    return [node(c) for c in sorted(children.get(None, ()), key=lambda c: fold(by_code[c].label))]
 
 
 def chips(results: Results, state: dict[str, list[str]]) -> list[Link]:
     out = []
-    for facet in FACETS:
-        for value in results.facets.get(facet, ()):
+    for facet in REGISTRY:
+        for value in results.facets.get(facet.name, ()):
             if value.selected:
-                rest = [v for v in state.get(facet, []) if v != value.value]
-                out.append(Link(_("%(facet)s: %(value)s", facet=_(FACET_TITLES[facet]), value=value.label),
-                                _url(state, **{facet: rest, "page": None})))
+                rest = [v for v in state.get(facet.name, []) if v != value.value]
+                out.append(
+                    Link(
+                        _("%(facet)s: %(value)s", facet=_(facet.title), value=value.label),
+                        _url(state, **{facet.name: rest, "page": None}),
+                    )
+                )
     return out
 
 
 def describe(results: Results) -> str:
     """The filters in words, for the page title and heading."""
     parts = []
-    for facet in FACETS:
-        labels = [v.label for v in results.facets.get(facet, ()) if v.selected]
+    for facet in REGISTRY:
+        labels = [v.label for v in results.facets.get(facet.name, ()) if v.selected]
         if labels:
-            parts.append(_("%(facet)s is %(values)s", facet=_(FACET_IN_TEXT[facet]),
-                           values=_(" or ").join(labels)))
+            parts.append(_("%(facet)s is %(values)s", facet=_(facet.in_text), values=_(" or ").join(labels)))
     text = results.query.text.strip()
     where = _(" and ").join(parts)
     if text and where:
@@ -166,45 +187,35 @@ def search():
         return render_template("error.html", status=404, title=_("Page not found"), message=message), 404
     return render_template(
         "search.html",
-        results=results, notes=results.notes, describe=describe(results),
-        facets=facet_view(results, state), chips=chips(results, state),
+        results=results,
+        notes=results.notes,
+        describe=describe(results),
+        facets=facet_view(results, state),
+        chips=chips(results, state),
         clear_url=_url({k: v for k, v in state.items() if k in ("q", "sort", "lang")}),
-        sorts=[Link(_(SORT_LABELS[s]), _url(state, sort=[s], page=None), selected=s == query.sort, value=s)
-               for s in SORTS],
+        sorts=[
+            Link(_(SORT_LABELS[s]), _url(state, sort=[s], page=None), selected=s == query.sort, value=s) for s in SORTS
+        ],
         pages=pagination(results, state),
         previous_url=_url(state, page=[str(page - 1)] if page > 2 else None) if 1 < page <= pages else None,
         next_url=_url(state, page=[str(page + 1)]) if page < pages else None,
         suggestion_url=_url(state, q=[results.suggestion], page=None) if results.suggestion else None,
         hidden={k: v for k, v in state.items() if k not in ("q",)},
+        map_url=url_for("maps.map_page", **dict(_only(state, ("q", *FACETS)))),
         first=(page - 1) * query.per_page + 1,
         facet_url=lambda facet, value: _url({}, **{facet: [value]}),
         label=label,
     )
 
 
-def label(kind: str, value: str) -> str:
-    return vocabs()[kind].label(value, current())
-
-
-def rich(texts: Mapping[str, str] | None, lang: str, original: str) -> dict[str, Any] | None:
-    picked = pick_text(texts, lang, original)
-    if picked is None:
-        return None
-    text_lang, text = picked
-    return {"lang": text_lang, "html": Markup(markup.to_html(text))}
-
-
-def plain(texts: Mapping[str, str] | None, lang: str, original: str) -> dict[str, str] | None:
-    picked = pick_text(texts, lang, original)
-    return {"lang": picked[0], "text": picked[1]} if picked else None
-
-
 def _months(months: int | None) -> str | None:
     if months is None:
         return None
     years, rest = divmod(months, 12)
-    parts = [ngettext("%(num)d year", "%(num)d years", years) if years else "",
-             ngettext("%(num)d month", "%(num)d months", rest) if rest else ""]
+    parts = [
+        ngettext("%(num)d year", "%(num)d years", years) if years else "",
+        ngettext("%(num)d month", "%(num)d months", rest) if rest else "",
+    ]
     return " ".join(p for p in parts if p) or _("under a month")
 
 
@@ -219,61 +230,59 @@ def practice(practice_id: str):
     lang = original if show_original else current()
     order = list(vocabs()["criteria"].terms)
     evaluation = [
-        {"criterion": label("criteria", c), "id": c, "level": a.level, "level_label": label("levels", a.level),
-         "inspiring": rich(a.inspiring, lang, original), "improvement": rich(a.improvement, lang, original)}
+        {
+            "criterion": label("criteria", c),
+            "id": c,
+            "level": a.level,
+            "level_label": label("levels", a.level),
+            "inspiring": rich(a.inspiring, lang, original),
+            "improvement": rich(a.improvement, lang, original),
+            "evidence_gaps": rich(a.evidence_gaps, lang, original),
+        }
         for c, a in sorted(p.evaluation.items(), key=lambda item: order.index(item[0]) if item[0] in order else 99)
     ]
     path = searcher().path_of(practice_id)
     rate = p.funding.co_financing_rate if p.funding else None
     return render_template(
         "practice.html",
-        p=p, text_lang=lang, show_original=show_original,
+        p=p,
+        text_lang=lang,
+        show_original=show_original,
         translated=current() in p.summary,
         original_url=url_for("pages.practice", practice_id=practice_id, original="1"),
         translated_url=url_for("pages.practice", practice_id=practice_id),
         title=plain(p.title, lang, original),
         summary=plain(p.summary, lang, original),
         original_title=p.title.get(original),
-        texts=[(heading, rich(getattr(p, key), lang, original)) for key, heading in (
-            ("description", _("Description")), ("lessons_learnt", _("Lessons learnt")),
-            ("transferability", _("Tips for transferability")), ("challenges", _("Challenges")))],
+        texts=[  # the first two before the results, the others after them
+            (heading, rich(getattr(p, key), lang, original))
+            for key, heading in (
+                ("objectives", _("Objectives")),
+                ("description", _("Description")),
+                ("lessons_learnt", _("Lessons learnt")),
+                ("transferability", _("Tips for transferability")),
+                ("challenges", _("Challenges")),
+            )
+        ],
         role=rich(p.regional_role.detail, lang, original),
+        results=rich(p.results.text, lang, original) if p.results else None,
+        figures=p.results.figures if p.results else [],
+        reach_note=plain(p.reach.note, lang, original) if p.reach else None,
+        source_numbers={s.url: n for n, s in enumerate(p.sources, 1)},
+        plain=plain,
         evaluation=evaluation,
         funding=p.funding,
         rate=percent(rate) if rate is not None else None,
         duration=_months(p.duration_months),
-        start=long_date(p.period.start), end=long_date(p.period.end),
-        added=long_date(p.added), reviewed=long_date(p.reviewed),
+        start=long_date(p.period.start, p.period.precision),
+        end=long_date(p.period.end, p.period.precision),
+        added=long_date(p.added),
+        reviewed=long_date(p.reviewed),
         assessed=long_date(p.assessment.date) if p.assessment else None,
-        assessed_by=p.assessment.by if p.assessment else None,
+        assessed_by=(_(EDITORS) if p.assessment.by == EDITORS else p.assessment.by) if p.assessment else None,
         languages=[(code, label("languages", code)) for code in sorted(set(p.title) | set(p.summary))],
         similar=searcher().similar(practice_id, limit=5, lang=current()),
         edit_url=f"{current_app.config['REPOSITORY_URL']}/{path}" if path else None,
         facet_url=lambda facet, value: url_for("pages.search", **{facet: value}),
         label=label,
     )
-
-
-@bp.app_errorhandler(404)
-def not_found(error):
-    return render_template("error.html", status=404, title=_("Page not found"),
-                           message=_("There is no page at this address. It may have moved, or the link may be "
-                                     "mistyped.")), 404
-
-
-@bp.app_errorhandler(400)
-def bad_request(error):
-    return render_template("error.html", status=400, title=_("Bad request"),
-                           message=_("The request could not be understood.")), 400
-
-
-@bp.app_errorhandler(NoIndex)
-def no_index(error):
-    return render_template("error.html", status=503, title=_("The search index is being prepared"),
-                           message=_("Please try again in a minute.")), 503
-
-
-@bp.app_errorhandler(500)
-def server_error(error):
-    return render_template("error.html", status=500, title=_("Something went wrong"),
-                           message=_("The page could not be shown. Please try again later.")), 500

@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator
+from typing import Any
 
 import numpy as np
 from pyroaring import BitMap
@@ -121,7 +122,10 @@ class Evaluator:
         return found
 
     def _postings(self, term: Any) -> tuple[np.ndarray, np.ndarray]:
-        """Document numbers of `term` and Whoosh's score in each."""
+        """Document numbers of `term` and Whoosh's score in each (times the term's boost).
+        The unboosted scores are read once per generation, whatever boosts ask for them
+        (similar practices weigh each key word differently)."""
+
         def read() -> tuple[np.ndarray, np.ndarray]:
             docs: list[np.ndarray] = [np.zeros(0, dtype=np.int64)]
             values: list[np.ndarray] = [np.zeros(0, dtype=np.float64)]
@@ -129,16 +133,17 @@ class Evaluator:
                 for matcher, offset, searcher in self._leaves(wq.Term(term.fieldname, term.text)):
                     ids, scores = self._scored(matcher, searcher, offset, term.fieldname)
                     docs.append(ids + offset)
-                    values.append(scores * term.boost)
+                    values.append(scores)
             return np.concatenate(docs), np.concatenate(values)
 
-        return self._cached((term.fieldname, term.text, term.boost), read)
+        docs, scores = self._cached((term.fieldname, term.text), read)
+        return docs, scores * term.boost
 
     def _scored(self, matcher: Any, searcher: Any, offset: int, fieldname: str) -> tuple[np.ndarray, np.ndarray]:
         """One segment's postings of a term: document numbers and Whoosh's scores.
         BM25F (the default weighting) is computed for all postings at once, with
         the scorer's own statistics and the same arithmetic as whoosh.scoring.bm25."""
-        scorer = getattr(matcher, "scorer", None)
+        scorer: Any = getattr(matcher, "scorer", None)
         bm25f = type(scorer) is BM25FScorer
         value = matcher.weight if bm25f else matcher.score
         ids: list[int] = []
@@ -162,7 +167,8 @@ class Evaluator:
         if key not in self._lengths_cache:
             reader = searcher.reader()
             self._lengths_cache[key] = np.asarray(
-                [reader.doc_field_length(d, fieldname, 1) for d in range(reader.doc_count_all())], dtype=np.float64)
+                [reader.doc_field_length(d, fieldname, 1) for d in range(reader.doc_count_all())], dtype=np.float64
+            )
         return self._lengths_cache[key]
 
     def _leaves(self, term: Any) -> Iterator[tuple[Any, int, Any]]:
@@ -193,6 +199,7 @@ class Evaluator:
 
     def _positions(self, term: Any) -> dict[int, tuple[int, ...]]:
         """Document number -> the positions of `term` in it."""
+
         def read() -> dict[int, tuple[int, ...]]:
             found: dict[int, tuple[int, ...]] = {}
             with self.lock:

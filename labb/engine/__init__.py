@@ -1,0 +1,74 @@
+"""Whoosh, behind one door.
+
+labb indexes and searches with Whoosh (the `whoosh-reloaded` line, pinned in
+pyproject.toml to the exact release the tests ran on). Every module of labb that
+needs Whoosh imports it from here, never from `whoosh` itself; a test
+(tests/test_engine.py) keeps it so, and checks that the internals listed below
+are still there and behave as labb expects, so an upgrade that changes them
+fails loudly in the tests rather than quietly in production.
+
+Public API used (stable since Whoosh 2.7):
+  fields (Schema, ID, STORED, KEYWORD, TEXT, COLUMN), columns (NumericColumn,
+  VarBytesColumn), index (create_in, open_dir), query classes (Term, Or, And,
+  AndNot, Not, Phrase, Prefix, Wildcard, ConstantScoreQuery, NullQuery), qparser
+  (MultifieldParser, AndGroup, OrGroup, PlusMinusPlugin), analysis (Token,
+  Tokenizer), lang.stopwords.stoplists, scoring.BM25FScorer, searchers
+  (search, document, stored_fields, key_terms_from_text, corrector, leaf_searchers).
+
+Internals relied on (see `segments`, `fields` and `postings`):
+  - `whoosh.codec.whoosh3.W3Codec` and its `length_stats` switch (`segments.Codec`);
+  - `whoosh.writing.SegmentWriter(ix, _lk=False, ...)` and its `_finalize_segment()`,
+    `whoosh.index.TOC(schema, segments, generation).write(storage, indexname)` and
+    `whoosh.index.clean_files`: several processes each write one segment of a new
+    generation, and the parent lists them (as whoosh.multiproc's sub-writers do);
+  - `whoosh.formats.Positions` / `Frequency` and their `word_values`, `encode`, and
+    `whoosh.system.pack_uint`: a faster path that writes the same postings
+    (`fields.WordPositions`, `fields.WordFrequency`);
+  - a matcher's `is_active`, `id`, `next`, `weight`, `score`, `value_as("positions")`,
+    its `scorer` with `K1`, `B`, `idf`, `avgfl`, and a reader's `doc_field_length`:
+    `postings.Evaluator` reads each term's postings once per generation, with the
+    BM25F scores Whoosh gives them, and evaluates queries on bitmaps (checked
+    against Whoosh's own search by a property test in tests/test_search.py).
+"""
+
+from whoosh import query
+from whoosh.analysis import Token, Tokenizer
+from whoosh.columns import NumericColumn, VarBytesColumn
+from whoosh.fields import COLUMN, ID, KEYWORD, STORED, TEXT, Schema
+from whoosh.index import create_in, open_dir
+from whoosh.lang.stopwords import stoplists
+from whoosh.qparser import AndGroup, MultifieldParser, OrGroup, PlusMinusPlugin
+
+from .fields import WordFrequency, WordPositions, text_field
+from .postings import Evaluator, Matched
+from .segments import Codec, finish_segment, publish_segments, segment_writer
+
+__all__ = [
+    "COLUMN",
+    "ID",
+    "KEYWORD",
+    "STORED",
+    "TEXT",
+    "AndGroup",
+    "Codec",
+    "Evaluator",
+    "Matched",
+    "MultifieldParser",
+    "NumericColumn",
+    "OrGroup",
+    "PlusMinusPlugin",
+    "Schema",
+    "Token",
+    "Tokenizer",
+    "VarBytesColumn",
+    "WordFrequency",
+    "WordPositions",
+    "create_in",
+    "finish_segment",
+    "open_dir",
+    "publish_segments",
+    "query",
+    "segment_writer",
+    "stoplists",
+    "text_field",
+]

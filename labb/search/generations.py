@@ -1,0 +1,136 @@
+"""Opening the live generation of an index folder, once, and again only when it changes.
+
+A `Generation` is one opened generation: Whoosh's searcher, the live documents,
+one roaring bitmap per facet value (precomputed here, so facet counts are
+intersections, never searches), the sorting columns and the query evaluator.
+`Generations` hands out the live one, and opens the next when `labb index` has
+switched `CURRENT` to it.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pyroaring import BitMap
+
+from .. import engine
+from ..facets import FACETS
+from ..index import current_generation, read_manifest, stamp
+from ..model import Practice
+from ..vocab import LABEL_LANGUAGES, Vocabularies
+
+
+class NoIndex(Exception):
+    """There is no index yet: run `labb index`."""
+
+
+@dataclass
+class Generation:
+    """One opened generation: the Whoosh searcher and the per-value bitmaps."""
+
+    name: str
+    index: Any
+    searcher: Any
+    live: BitMap
+    bitmaps: dict[str, dict[str, BitMap]]
+    """facet -> value -> the documents that have it."""
+    start: list[int]
+    added: list[int]
+    budget: list[int]
+    titles: dict[str, list[str]]
+    """Per interface language, each document's title sort key."""
+    lock: threading.Lock
+    """Held while Whoosh's searcher is used (it is not safe across threads)."""
+    evaluator: engine.Evaluator
+    similar: dict[Any, Any] = field(default_factory=dict)
+    """Similar practices, computed once per practice."""
+
+    @classmethod
+    def open(cls, path: Path) -> Generation:
+        ix = engine.open_dir(path)
+        searcher = ix.searcher()
+        reader = searcher.reader()
+        live = BitMap(reader.all_doc_ids())
+        bitmaps: dict[str, dict[str, BitMap]] = {}
+        for facet in FACETS:
+            name = f"f_{facet}"
+            values: dict[str, BitMap] = {}
+            for term in reader.lexicon(name):
+                ids = BitMap(reader.postings(name, term).all_ids()) & live
+                if ids:
+                    values[term.decode("utf-8")] = ids
+            bitmaps[facet] = values
+        size = reader.doc_count_all()
+        start = _column(reader, "start", size, 0)
+        added = _column(reader, "added", size, 0)
+        budget = _column(reader, "budget", size, 0)
+        titles = {lang: _column(reader, f"sort_{lang}", size, "") for lang in LABEL_LANGUAGES}
+        lock = threading.Lock()
+        evaluator = engine.Evaluator(searcher, live, size, lock)
+        return cls(path.name, ix, searcher, live, bitmaps, start, added, budget, titles, lock, evaluator)
+
+    def close(self) -> None:
+        self.searcher.close()
+        self.index.close()
+
+    def practices(self, docnums: list[int]) -> list[Practice]:
+        """The stored practices of these documents, in this order."""
+        with self.lock:
+            return [load(self.searcher.stored_fields(d)["doc"]) for d in docnums]
+
+    def document(self, practice_id: str) -> dict[str, Any] | None:
+        """The stored fields of the practice with this id, or None."""
+        with self.lock:
+            return self.searcher.document(id=practice_id)
+
+
+def _column(reader: Any, name: str, size: int, default: Any) -> list[Any]:
+    if not reader.has_column(name):
+        return [default] * size
+    column = reader.column_reader(name)
+    values = [column[i] for i in range(size)]
+    return [v.decode("utf-8") for v in values] if isinstance(default, str) else values
+
+
+def load(blob: bytes) -> Practice:
+    """A practice from the index's stored `doc` field."""
+    return Practice.from_stored(json.loads(zlib.decompress(blob)))
+
+
+class Generations:
+    """The live generation of an index folder, opened once and reopened when it changes."""
+
+    def __init__(self, index_dir: Path, vocabs: Vocabularies):
+        self.index_dir = Path(index_dir)
+        self._stamp = stamp(vocabs)
+        self._generation: Generation | None = None
+        self._lock = threading.Lock()
+
+    def current(self) -> Generation:
+        path = current_generation(self.index_dir)
+        if path is None:
+            raise NoIndex(f"there is no index in {self.index_dir}; run `labb index`")
+        generation = self._generation
+        if generation is not None and generation.name == path.name:
+            return generation
+        with self._lock:
+            if self._generation is None or self._generation.name != path.name:
+                if read_manifest(path).get("stamp") != self._stamp:
+                    raise NoIndex(
+                        f"the index in {self.index_dir} was built by another version of labb "
+                        "or other vocabularies; run `labb index`"
+                    )
+                # The previous generation is not closed: queries already running on it
+                # finish there (its files stay readable even after cleanup unlinks them).
+                self._generation = Generation.open(path)
+            return self._generation
+
+    def close(self) -> None:
+        if self._generation is not None:
+            self._generation.close()
+            self._generation = None

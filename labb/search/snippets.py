@@ -1,0 +1,111 @@
+"""What a result shows of a practice: a snippet around the matched words, in the
+reader's language where it can; and a spelling suggestion for a query that finds
+little, from the index's own words."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from .. import analysis, engine
+from ..model import Practice, Segment
+from .generations import Generation
+from .text import OPERATORS, WORD
+
+wq = engine.query
+_MARKDOWN = re.compile(r"[*_`#>\[\]]|\(https?://[^)]*\)")
+TEXTS = ("summary", "description", "lessons_learnt", "transferability", "challenges")
+"""The texts a snippet may come from, in the order they are tried."""
+
+
+@dataclass(frozen=True)
+class Keys:
+    """What a parsed query looks for, to find it again in a text."""
+
+    words: frozenset[str]
+    stems: frozenset[str]
+    prefixes: tuple[str, ...]
+
+    @classmethod
+    def of(cls, parsed: Any) -> Keys:
+        words: set[str] = set()
+        stems: set[str] = set()
+        prefixes: list[str] = []
+        for node in parsed.leaves():
+            if isinstance(node, (wq.Prefix, wq.Wildcard)):
+                prefixes.append(node.text.rstrip("*?"))
+        for fieldname, text in parsed.iter_all_terms(phrases=True):
+            value = text.decode("utf-8") if isinstance(text, bytes) else str(text)
+            (stems if fieldname.startswith("text_") else words).add(value)
+        return cls(frozenset(words), frozenset(stems), tuple(p for p in prefixes if p))
+
+    def match(self, token: str, algorithm: str | None) -> bool:
+        folded = analysis.fold(token)
+        if folded in self.words or any(folded.startswith(p) for p in self.prefixes):
+            return True
+        return algorithm is not None and analysis.stem(algorithm, token.casefold()) in self.stems
+
+
+def snippet(
+    practice: Practice, keys: Keys | None, lang: str, stemmed: Mapping[str, str], words: int = 36
+) -> tuple[Segment, ...]:
+    """About `words` words of the practice's texts: the reader's language first, around
+    the first matched word; else wherever the words matched; else the beginning."""
+    preferred = [picked for n in TEXTS if (picked := practice.text(n, lang))]
+    others = [(lg, t) for n in TEXTS for lg, t in (getattr(practice, n) or {}).items() if (lg, t) not in preferred]
+    texts = [(lg, _MARKDOWN.sub("", t)) for lg, t in [*preferred, *others]]
+    if not texts:
+        return ()
+    if keys:
+        for text_lang, text in texts:
+            algorithm = stemmed.get(text_lang)
+            tokens = list(WORD.finditer(text))
+            hits = [i for i, t in enumerate(tokens) if keys.match(t.group(0), algorithm)]
+            if hits:
+                return _window(text, tokens, hits, words)
+    text = texts[0][1]
+    return _window(text, list(WORD.finditer(text)), [], words)
+
+
+def _window(text: str, tokens: list[re.Match[str]], hits: list[int], words: int) -> tuple[Segment, ...]:
+    if not tokens:
+        return (Segment(text[:240]),)
+    centre = hits[0] if hits else 0
+    first = max(0, centre - words // 3) if hits else 0
+    last = min(len(tokens), first + words)
+    begin, end = tokens[first].start(), tokens[last - 1].end()
+    segments: list[Segment] = [Segment("… ")] if first > 0 else []
+    cursor = begin
+    for i in (h for h in hits if first <= h < last):
+        token = tokens[i]
+        if token.start() > cursor:
+            segments.append(Segment(text[cursor : token.start()]))
+        segments.append(Segment(token.group(0), hit=True))
+        cursor = token.end()
+    if end > cursor:
+        segments.append(Segment(text[cursor:end]))
+    if last < len(tokens):
+        segments.append(Segment(" …"))
+    return tuple(segments)
+
+
+def suggest(gen: Generation, text: str, finds: Callable[[str], bool]) -> str | None:
+    """A corrected query from the index's own words, if `finds` says it finds something."""
+    words = WORD.findall(text)
+    if not words or OPERATORS.search(text):
+        return None
+    with gen.lock:
+        corrector = gen.searcher.corrector("spell")
+        reader = gen.searcher.reader()
+        corrected = []
+        for word in words:
+            folded = word.casefold()
+            known = reader.frequency("spell", folded) or reader.frequency("plain", analysis.fold(folded))
+            options = [] if known or len(folded) < 4 else corrector.suggest(folded, limit=1, maxdist=2, prefix=1)
+            corrected.append(options[0] if options else word)
+    if [analysis.fold(w) for w in corrected] == [analysis.fold(w) for w in words]:
+        return None
+    suggestion = " ".join(corrected)
+    return suggestion if finds(suggestion) else None

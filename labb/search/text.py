@@ -1,0 +1,170 @@
+"""The words of a query: parsed into a Whoosh query over the text fields, with
+vocabulary labels in every language as a way in (the `Bridge`), and a note for
+every part that could not be searched as typed."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from .. import analysis, engine
+from ..facets import REGISTRY
+from ..vocab import LABEL_LANGUAGES, Vocabularies
+from .generations import Generation
+
+wq = engine.query
+
+MAX_QUERY = 300
+"""Longer queries are shortened (with a note): nobody types more, and it bounds the work."""
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_BARE_WILDCARD = re.compile(r"(?<![\w*?])[\w]?[*?]+[\w*?]*")
+OPERATORS = re.compile(r'["()]|\bAND\b|\bOR\b|\bNOT\b|(?:^|\s)[-+]\w')
+WORD = re.compile(analysis.TOKEN)
+
+
+class Bridge:
+    """Vocabulary labels in every language, as a way into the practices tagged with
+    them: a Swedish `arbetsmarknad` or a French `travail` finds a practice tagged
+    `labour-market`, whatever language its texts are in. Each word of every label
+    and keyword is kept in its folded form and as its stem in the label's language;
+    a query word is looked up the same way, in every language. The facets marked
+    `bridged` in the registry take part."""
+
+    def __init__(self, vocabs: Vocabularies, stemmers: Mapping[str, str]):
+        self.stemmers = dict(stemmers)
+        self.terms: dict[str, set[tuple[str, str]]] = {}
+        for facet in REGISTRY:
+            if not facet.bridged or facet.vocabulary is None:
+                continue
+            for term in vocabs[facet.vocabulary]:
+                phrases = [*term.label.items(), *((lang, w) for lang, ws in term.keywords.items() for w in ws)]
+                for lang, phrase in phrases:
+                    for word in WORD.findall(phrase):
+                        for key in self._keys(word, (lang,)):
+                            self.terms.setdefault(key, set()).add((f"f_{facet.name}", term.id))
+
+    def _keys(self, word: str, languages: Iterable[str]) -> set[str]:
+        folded = analysis.fold(word)
+        if folded in analysis.STOP_WORDS or len(folded) < 3:
+            return set()
+        keys = {folded}
+        for lang in languages:
+            algorithm = self.stemmers.get(lang)
+            if algorithm:
+                keys.add(f"{lang}:{analysis.stem(algorithm, folded)}")
+        return keys
+
+    def matches(self, word: str) -> set[tuple[str, str]]:
+        found: set[tuple[str, str]] = set()
+        for key in self._keys(word, LABEL_LANGUAGES):
+            found |= self.terms.get(key, set())
+        return found
+
+    def widen(self, parsed: Any) -> Any:
+        """Add, to each plain word of a parsed query, the vocabulary terms it names."""
+
+        def visit(node: Any) -> Any:
+            if isinstance(node, wq.Or):
+                words = [q.text for q in node.subqueries if isinstance(q, wq.Term) and q.fieldname == "plain"]
+                extra = [
+                    wq.ConstantScoreQuery(wq.Term(field, value), 1.0)
+                    for word in words
+                    for field, value in sorted(self.matches(word))
+                ]
+                if extra:
+                    return wq.Or([*node.subqueries, *extra])
+            return node
+
+        return parsed.accept(visit)
+
+
+class TextParser:
+    """Parses the words of a query for a generation (one Whoosh parser per generation
+    and grouping: building one reads the schema)."""
+
+    def __init__(self, vocabs: Vocabularies, stemmed: Mapping[str, str]):
+        self.stemmed = dict(stemmed)
+        self.bridge = Bridge(vocabs, self.stemmed)
+        self._parsers: dict[tuple[str, Any], Any] = {}
+
+    def _parser(self, gen: Generation, group: Any) -> Any:
+        key = (gen.name, group)
+        parser = self._parsers.get(key)
+        if parser is None:
+            present = gen.bitmaps.get("language", {})  # only languages the corpus has texts in
+            names = ["title", "plain", *(f"text_{lang}" for lang in self.stemmed if lang in present)]
+            parser = engine.MultifieldParser(names, gen.searcher.schema, group=group)
+            parser.add_plugin(engine.PlusMinusPlugin())
+            self._parsers = {k: v for k, v in self._parsers.items() if k[0] == gen.name}
+            self._parsers[key] = parser
+        return parser
+
+    def parse(self, gen: Generation, text: str, notes: list[str], filtered: bool = False) -> tuple[Any, str]:
+        """Parse `text`; a query that cannot be parsed is searched as plain words, and
+        one of only stop words (which no index holds) is no text query at all (None):
+        every practice (that matches the filters, when `filtered`), with a note."""
+        if len(text) > MAX_QUERY:
+            notes.append(f"The query was shortened to its first {MAX_QUERY} characters.")
+            text = text[:MAX_QUERY]
+        text = _CONTROL.sub(" ", text)
+        if _BARE_WILDCARD.search(text):
+            cleaned = _BARE_WILDCARD.sub(lambda m: m.group(0) if len(m.group(0).strip("*?")) >= 2 else " ", text)
+            if cleaned != text:
+                notes.append(
+                    "Wildcards need at least two letters before them (like `integr*`); the others were ignored."
+                )
+                text = cleaned
+        text = text.strip()
+        if not text:
+            return None, ""
+        try:
+            parsed = self._parser(gen, engine.AndGroup).parse(text)
+        except Exception:  # whoosh's parser can fail on odd input: fall back to words
+            parsed = None
+        if parsed is None or parsed is wq.NullQuery:
+            found = WORD.findall(text)
+            if found and all(w.casefold() in analysis.STOP_WORDS for w in found):
+                notes.append(_too_common(found, filtered))
+                return None, text
+            words = " ".join(found)
+            notes.append("The query could not be read as written; it was searched as plain words.")
+            parsed = self._parser(gen, engine.AndGroup).parse(words) if words else None
+        return (self.bridge.widen(_fold_prefixes(parsed)) if parsed is not None else None), text
+
+    def any_word(self, gen: Generation, text: str) -> Any:
+        """`text` with its words joined by OR: the fallback when no practice has them all."""
+        return self.bridge.widen(_fold_prefixes(self._parser(gen, engine.OrGroup).parse(text)))
+
+
+def _fold_prefixes(parsed: Any) -> Any:
+    def visit(node: Any) -> Any:
+        if isinstance(node, (wq.Prefix, wq.Wildcard)):
+            node.text = analysis.fold(node.text)
+        return node
+
+    return parsed.accept(visit)
+
+
+def _listed(words: list[str]) -> tuple[str, bool]:
+    """`a`, `b` and `c` (each word once, at most five), and whether there are several."""
+    shown = [f"`{w[:30]}`" for w in dict.fromkeys(words)][:5]
+    listed = shown[0] if len(shown) == 1 else f"{', '.join(shown[:-1])} and {shown[-1]}"
+    return listed, len(shown) > 1
+
+
+def _too_common(words: list[str], filtered: bool) -> str:
+    listed, several = _listed(words)
+    subject = f"{listed} are too common words" if several else f"{listed} is too common a word"
+    every = "every practice that matches the filters" if filtered else "every practice"
+    return f"{subject} to search for; showing {every}."
+
+
+def one_character(words: list[str]) -> str:
+    """The note for a query of one-character words that found nothing."""
+    listed, several = _listed(words)
+    more = "longer words" if several else "more of the word"
+    return (
+        f"No practice has the one-character word{'s' if several else ''} {listed}; type {more}, "
+        "or at least two letters and `*` (like `in*`)."
+    )

@@ -1,0 +1,75 @@
+"""Whoosh stays behind one door (labb/engine), and the internals labb relies on are still there."""
+
+from __future__ import annotations
+
+import ast
+import inspect
+import re
+from importlib import metadata
+from pathlib import Path
+
+from .conftest import REPO
+
+LABB = REPO / "labb"
+DOOR = LABB / "engine"
+
+
+def _whoosh_imports(path: Path) -> list[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found += [a.name for a in node.names if a.name.split(".")[0] == "whoosh"]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and (node.module or "").split(".")[0] == "whoosh":
+            found.append(node.module or "")
+    return found
+
+
+def test_no_module_outside_the_door_imports_whoosh():
+    outside = {str(p.relative_to(REPO)): _whoosh_imports(p) for p in LABB.rglob("*.py") if DOOR not in p.parents}
+    assert {path: found for path, found in outside.items() if found} == {}
+    assert any(_whoosh_imports(p) for p in DOOR.glob("*.py"))  # the scan itself works
+
+
+def test_the_installed_whoosh_is_the_pinned_one():
+    pyproject = (REPO / "pyproject.toml").read_text(encoding="utf-8")
+    pinned = re.search(r'"whoosh-reloaded==([\w.]+)"', pyproject)
+    assert pinned, "pyproject.toml must pin whoosh-reloaded to an exact version"
+    assert metadata.version("whoosh-reloaded") == pinned.group(1)
+
+
+def test_the_internals_labb_relies_on_are_there():
+    """Each internal named in labb/engine/__init__.py's docstring, as labb uses it."""
+    from whoosh import formats, index, scoring, system, writing
+    from whoosh.codec import whoosh3
+
+    assert hasattr(whoosh3.W3Codec, "length_stats")
+    assert "_lk" in inspect.signature(writing.SegmentWriter.__init__).parameters
+    assert callable(writing.SegmentWriter._finalize_segment)
+    assert list(inspect.signature(index.TOC.__init__).parameters)[1:4] == ["schema", "segments", "generation"]
+    assert list(inspect.signature(index.TOC.write).parameters)[1:3] == ["storage", "indexname"]
+    assert list(inspect.signature(index.clean_files).parameters)[:4] == ["storage", "indexname", "gen", "segments"]
+    assert callable(formats.Positions.word_values) and callable(formats.Frequency.word_values)
+    assert callable(formats.Positions.encode)
+    assert system.unpack_uint(system.pack_uint(3)) == (3,)
+    for name in ("K1", "B", "idf", "avgfl"):
+        assert name in inspect.getsource(scoring.BM25FScorer.__init__), name
+
+
+def test_segments_written_apart_read_as_one_index(tmp_path):
+    """The multi-process build's path (segment_writer, finish_segment, publish_segments), in one process."""
+    from labb import analysis, engine
+
+    schema = engine.Schema(id=engine.ID(stored=True, unique=True), body=engine.text_field(analysis.folding()))
+    ix = engine.create_in(tmp_path, schema)
+    segments = []
+    for part in (["a", "b"], ["c"]):
+        writer = engine.segment_writer(ix)
+        for doc_id in part:
+            writer.add_document(id=doc_id, body=f"shared words {doc_id}")
+        segments.append(engine.finish_segment(writer))
+    engine.publish_segments(ix, segments)
+    ix = engine.open_dir(tmp_path)
+    with ix.searcher() as searcher:
+        assert searcher.doc_count() == 3
+        assert sorted(hit["id"] for hit in searcher.search(engine.query.Term("body", "shared"))) == ["a", "b", "c"]
