@@ -205,10 +205,12 @@ class Searcher:
         batches = (gen.practices(order[i : i + 100]) for i in range(0, len(order), 100))
         return len(order), (practice for batch in batches for practice in batch)
 
-    def recently_added(self, limit: int) -> list[Practice]:
-        """The `limit` most recently added practices, newest first (ties by id)."""
+    def recently_added(self, limit: int, query: Query | None = None) -> list[Practice]:
+        """The `limit` most recently added practices (of those `query` finds, when
+        given: its words and filters, not its order or page), newest first (ties by id)."""
         gen = self._current()
-        newest = sorted(gen.live, key=lambda d: -gen.added[d])
+        found = self.select(gen, query, []).results if query is not None else gen.live
+        newest = sorted(found, key=lambda d: -gen.added[d])
         if len(newest) > limit:  # keep whole days, so ties can be ordered by id
             cutoff = gen.added[newest[limit - 1]]
             newest = [d for d in newest if gen.added[d] >= cutoff]
