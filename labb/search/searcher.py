@@ -20,8 +20,9 @@ from pyroaring import BitMap
 
 from .. import analysis
 from ..engine import Matched
+from ..facets import N_
 from ..index import stemmed_languages
-from ..model import Hit, Practice, Query, Results
+from ..model import Hit, Note, Practice, Query, Results
 from ..vocab import Vocabularies
 from . import similar as similarity
 from .counting import Groups, facet_counts, filter_groups
@@ -142,7 +143,7 @@ class Searcher:
                 any_word = self._text.any_word(gen, text)
                 found = gen.evaluator.evaluate(any_word)
                 if found.ids:
-                    notes.append("No practice has all the words; these have some of them.")
+                    notes.append(Note(N_("No practice has all the words; these have some of them.")))
                     parsed, hit = any_word, found
             kept = [w for w in WORD.findall(text) if w.casefold() not in analysis.STOP_WORDS]
             if not hit.ids and kept and all(len(w) == 1 for w in kept):

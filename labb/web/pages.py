@@ -17,7 +17,7 @@ from ..facets import FACETS, N_, REGISTRY
 from ..model import SORTS, FacetValue, Practice, Query, Results, fold
 from ..search import run
 from .compare import MAX_COMPARE
-from .i18n import current, long_date, ngettext, percent
+from .i18n import current, long_date, ngettext, percent, say
 from .i18n import gettext as _
 from .views import Link, label, plain, request_params, rich, searcher, vocabs
 
@@ -265,7 +265,7 @@ def search():
     return render_template(
         "search.html",
         results=results,
-        notes=results.notes,
+        notes=[say(note) for note in results.notes],
         describe=describe(results),
         facets=facets,
         selected=sum(f["selected"] for f in facets),
