@@ -86,7 +86,8 @@ class Note(str):
     A note is its English text, so the API and the command line use it as any
     string; the site says it in the reader's language from its parts, each an
     English message (the catalogues' msgid) with named values. A value that is a
-    tuple is a list of words (`a`, `b` and `c` in English)."""
+    tuple is a list of words (`a`, `b` and `c` in English); a value that is a note
+    is said in the reader's language too (the name of a filter)."""
 
     parts: tuple[tuple[str, dict[str, Any]], ...]
 
@@ -109,12 +110,17 @@ class Note(str):
     def say(self, gettext: Any, join: Any = ", ".join) -> str:
         """The note in another language: `gettext` translates each message, `join` lists words."""
         return " ".join(
-            gettext(message) % _listed(values, join) if values else gettext(message) for message, values in self.parts
+            gettext(message) % _listed(values, join, gettext) if values else gettext(message)
+            for message, values in self.parts
         )
 
 
-def _listed(values: dict[str, Any], join: Any) -> dict[str, Any]:
-    return {k: join(v) if isinstance(v, tuple) else v for k, v in values.items()}
+def _listed(values: dict[str, Any], join: Any, gettext: Any = None) -> dict[str, Any]:
+    """The values as a message shows them: lists joined, and notes (a facet's name) translated."""
+    return {
+        k: join(v) if isinstance(v, tuple) else v.say(gettext, join) if gettext and isinstance(v, Note) else v
+        for k, v in values.items()
+    }
 
 
 @dataclass(frozen=True)

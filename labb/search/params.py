@@ -69,11 +69,8 @@ def problem_notes(problems: Iterable[QueryProblem]) -> list[Note]:
         if p.parameter in NOTES:
             note = Note(NOTES[p.parameter], value=value)
         else:
-            note = Note(
-                N_("`%(value)s` is not a known %(facet)s; it was ignored."),
-                value=value,
-                facet=p.parameter.replace("_", " "),
-            )
+            named = Note(BY_NAME[p.parameter].in_text) if p.parameter in BY_NAME else p.parameter
+            note = Note(N_("`%(value)s` is not a known %(facet)s; it was ignored."), value=value, facet=named)
         if p.suggestion:
             note += Note(N_("Did you mean `%(suggestion)s`?"), suggestion=p.suggestion)
         notes.append(note)

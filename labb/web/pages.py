@@ -285,6 +285,7 @@ def search():
         skip_to="results",
         max_compare=MAX_COMPARE,
         levels=[(level, label("levels", level)) for level in vocabs()["levels"].terms],
+        legend=any(hit.practice.evaluation for hit in results.hits),
         label=label,
     )
 
