@@ -371,3 +371,19 @@ def test_at_most_four_can_be_ticked(browser, shipped_server):
     finally:
         page.evaluate("() => sessionStorage.clear()")
         page.close()
+
+
+def test_a_practice_page_prints_its_text_and_facts_without_navigation(browser, shipped_server):
+    page = browser.new_page(viewport={"width": 800, "height": 1100})
+    try:
+        page.emulate_media(media="print")
+        page.goto(f"{shipped_server.url}/practices/se-valambassadorer-goteborg")
+        hidden = "(s) => [...document.querySelectorAll(s)].every(e => getComputedStyle(e).display === 'none')"
+        for selector in ("header.site nav", "footer.site .languages", ".crumbs", ".similar"):
+            assert page.evaluate(hidden, selector), selector
+        assert page.locator("aside.facts").is_visible() and page.locator("h1").is_visible()
+        source = page.locator("ol.sources a[href^=http]").first
+        after = source.evaluate("a => getComputedStyle(a, '::after').content")
+        assert source.get_attribute("href") in after  # a printed source shows its address
+    finally:
+        page.close()
