@@ -513,7 +513,9 @@ def test_the_region_tree_on_the_search_page(shipped, vocabs):
     # only branches that hold practices, down to NUTS 2 (a NUTS 3 region when it is selected)
     named = {vocabs.recode(p.region) for p in practices if p.region}
     shown = set(re.findall(r'data-names="([A-Z0-9]+) \|', tree))
-    expected = {c for n in named for c in [n, *_ancestors(vocabs, n)] if vocabs.regions[c].extra.get("level", 0) <= 2}
+    expected = {
+        c for n in named for c in [n, *_ancestors(vocabs, n)] if vocabs.regions.get(c).extra.get("level", 0) <= 2
+    }
     assert shown == expected | {"FI1D9"}
 
 
