@@ -152,6 +152,8 @@ class Results:
     facets: Mapping[str, tuple[FacetValue, ...]]
     suggestion: str | None = None
     notes: tuple[str, ...] = ()
+    also_searched: tuple[str, ...] = ()
+    """Glossary labels searched besides the words: the concepts the query names, in other languages."""
 
     @property
     def pages(self) -> int:
@@ -175,6 +177,7 @@ class Results:
             "per_page": self.query.per_page,
             "suggestion": self.suggestion,
             "notes": list(self.notes),
+            "also_searched": list(self.also_searched),
             "results": [h.as_dict() for h in self.hits],
             "facets": {name: [v.as_dict() for v in values] for name, values in self.facets.items()},
         }
