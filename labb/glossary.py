@@ -49,8 +49,6 @@ SHOWN_FIRST = ("en", "fr", "de", "it", "es", "pt", "sv", "fi", "el", "nl", "pl")
 
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _FIELDS = ("labels", "source", "note")
-MAX_WORDS = 8
-"""A label longer than this (in words that count) is a description, not a term."""
 
 
 @dataclass(frozen=True)
