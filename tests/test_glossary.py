@@ -45,7 +45,7 @@ def test_every_concept_has_a_source_and_a_note(shipped):
 
 
 def test_the_glossary_is_sizeable(shipped):
-    assert len(shipped) >= 90
+    assert len(shipped) >= 70
     assert len({c.theme for c in shipped}) >= 5
 
 
