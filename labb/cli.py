@@ -96,7 +96,8 @@ def main() -> None:
     help="text: one problem a line; github: Actions annotations; json: a list.",
 )
 def validate_command(paths: tuple[Path, ...], practices_dir: Path, fmt: str) -> None:
-    """Check practice files (default: the --practices folder) and report every problem.
+    """Check practice files (default: the --practices folder) and the integration glossary;
+    report every problem.
 
     Exits 0 when there is no error (warnings allowed), 1 otherwise.
     """
