@@ -127,8 +127,10 @@ def test_glossary_no_concepts(tmp_path, vocabs):
 
 
 def test_glossary_bad_id_and_unknown_field(tmp_path, vocabs):
-    text = CONCEPT.format(url=EMN).replace("language-course:", "Language_Course:").replace(
-        "    note: A course.", "    definition: copied"
+    text = (
+        CONCEPT.format(url=EMN)
+        .replace("language-course:", "Language_Course:")
+        .replace("    note: A course.", "    definition: copied")
     )
     assert _check(tmp_path, vocabs, a=text) == [
         ("a.yaml", 2, 3, "glossary", "concepts.Language_Course", "`Language_Course` is not a valid concept id"),
@@ -199,7 +201,12 @@ def _folder(tmp_path: Path, **files: str) -> Path:
     ("line", "column", "field", "message"),
     [
         ("      fr: []", 7, "concepts.language-course.labels.fr", "`language-course` has no label in `fr`"),
-        ('      fr: [""]', 12, "concepts.language-course.labels.fr[0]", "a label of `language-course` in `fr` is empty"),
+        (
+            '      fr: [""]',
+            12,
+            "concepts.language-course.labels.fr[0]",
+            "a label of `language-course` in `fr` is empty",
+        ),
         (
             "      fr: [cours, {a: b}]",
             19,

@@ -107,7 +107,10 @@ class Expansion:
             also.extend(shown)
             rest = rest[:start] + " " * (end - start) + rest[end:]
         if rest.strip():
-            remaining = parse(rest)
+            try:
+                remaining = parse(rest)
+            except Exception:  # whoosh's parser can fail on odd input: then no expansion
+                return Expanded(parsed, ())
             if remaining is not None and remaining is not wq.NullQuery:
                 parts.append(remaining)
         widened = wq.And(parts) if len(parts) > 1 else parts[0]
