@@ -194,6 +194,8 @@ class Results:
     suggestion: str | None = None
     notes: tuple[str, ...] = ()
     """What was ignored or changed, as `Note`s (plain strings are said as they are)."""
+    also_searched: tuple[str, ...] = ()
+    """Glossary labels searched besides the words: the concepts the query names, in other languages."""
 
     @property
     def pages(self) -> int:
@@ -217,6 +219,7 @@ class Results:
             "per_page": self.query.per_page,
             "suggestion": self.suggestion,
             "notes": list(self.notes),
+            "also_searched": list(self.also_searched),
             "results": [h.as_dict() for h in self.hits],
             "facets": {name: [v.as_dict() for v in values] for name, values in self.facets.items()},
         }

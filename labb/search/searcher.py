@@ -48,6 +48,8 @@ class Selection:
     """`matched` within the filters."""
     groups: Groups
     """The selected filters, per group."""
+    also: tuple[str, ...] = ()
+    """The glossary labels searched besides the words (see `glossary`)."""
 
 
 CACHE_ENTRIES = 512
@@ -135,7 +137,8 @@ class Searcher:
 
     def select(self, gen: Generation, query: Query, notes: list[str]) -> Selection:
         """The text match (with its any-word fallback) and the filters."""
-        parsed, text = self._text.parse(gen, query.text, notes, filtered=bool(query.filters))
+        also: list[str] = []  # glossary expansion (issue 12, item 4)
+        parsed, text = self._text.parse(gen, query.text, notes, filtered=bool(query.filters), also=also)
         hit = None
         if parsed is not None:
             hit = gen.evaluator.evaluate(parsed)
@@ -145,6 +148,7 @@ class Searcher:
                 if found.ids:
                     notes.append(Note(N_("No practice has all the words; these have some of them.")))
                     parsed, hit = any_word, found
+                    also.clear()
             kept = [w for w in WORD.findall(text) if w.casefold() not in analysis.STOP_WORDS]
             if not hit.ids and kept and all(len(w) == 1 for w in kept):
                 notes.append(one_character(kept))
@@ -153,7 +157,7 @@ class Searcher:
         results = matched.copy()
         for _, ids in groups:
             results &= ids
-        return Selection(parsed, text, hit, matched, results, groups)
+        return Selection(parsed, text, hit, matched, results, groups, tuple(also))
 
     def search(self, query: Query) -> Results:
         gen = self._current()
@@ -188,7 +192,13 @@ class Searcher:
         if chosen.parsed is not None and len(chosen.results) < 3:
             suggestion = suggest(gen, chosen.text, lambda text: self._finds(gen, text))
         return Results(
-            query=query, total=len(chosen.results), hits=hits, facets=facets, suggestion=suggestion, notes=tuple(notes)
+            query=query,
+            total=len(chosen.results),
+            hits=hits,
+            facets=facets,
+            suggestion=suggestion,
+            notes=tuple(notes),
+            also_searched=chosen.also,
         )
 
     def _finds(self, gen: Generation, text: str) -> bool:

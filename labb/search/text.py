@@ -9,10 +9,12 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from .. import analysis, engine
+from .. import glossary as glossary_data
 from ..facets import N_, REGISTRY
 from ..model import Note
 from ..vocab import LABEL_LANGUAGES, Vocabularies
 from .generations import Generation
+from .glossary import Expansion
 
 wq = engine.query
 
@@ -84,10 +86,14 @@ class TextParser:
     """Parses the words of a query for a generation (one Whoosh parser per generation
     and grouping: building one reads the schema)."""
 
-    def __init__(self, vocabs: Vocabularies, stemmed: Mapping[str, str]):
+    def __init__(
+        self, vocabs: Vocabularies, stemmed: Mapping[str, str], glossary: glossary_data.Glossary | None = None
+    ):
         self.stemmed = dict(stemmed)
         self.bridge = Bridge(vocabs, self.stemmed)
         self._parsers: dict[tuple[str, Any], Any] = {}
+        # glossary expansion (issue 12, item 4): see labb/search/glossary.py
+        self.expansion = Expansion(glossary or glossary_data.default(), self.stemmed)
 
     def _parser(self, gen: Generation, group: Any) -> Any:
         key = (gen.name, group)
@@ -101,10 +107,13 @@ class TextParser:
             self._parsers[key] = parser
         return parser
 
-    def parse(self, gen: Generation, text: str, notes: list[str], filtered: bool = False) -> tuple[Any, str]:
+    def parse(
+        self, gen: Generation, text: str, notes: list[str], filtered: bool = False, also: list[str] | None = None
+    ) -> tuple[Any, str]:
         """Parse `text`; a query that cannot be parsed is searched as plain words, and
         one of only stop words (which no index holds) is no text query at all (None):
-        every practice (that matches the filters, when `filtered`), with a note."""
+        every practice (that matches the filters, when `filtered`), with a note. The
+        glossary's labels searched besides the words are added to `also`."""
         if len(text) > MAX_QUERY:
             notes.append(Note(N_("The query was shortened to its first %(num)d characters."), num=MAX_QUERY))
             text = text[:MAX_QUERY]
@@ -133,7 +142,17 @@ class TextParser:
             words = " ".join(found)
             notes.append(Note(N_("The query could not be read as written; it was searched as plain words.")))
             parsed = self._parser(gen, engine.AndGroup).parse(words) if words else None
-        return (self.bridge.widen(_fold_prefixes(parsed)) if parsed is not None else None), text
+        if parsed is None:
+            return None, text
+        parsed = self.bridge.widen(_fold_prefixes(parsed))
+        # glossary expansion (issue 12, item 4): a concept named in one language, searched in all
+        if not OPERATORS.search(text):
+            and_words = self._parser(gen, engine.AndGroup)
+            expanded = self.expansion.expand(gen, parsed, text, lambda rest: self.bridge.widen(and_words.parse(rest)))
+            parsed = expanded.parsed
+            if also is not None:
+                also.extend(expanded.also)
+        return parsed, text
 
     def any_word(self, gen: Generation, text: str) -> Any:
         """`text` with its words joined by OR: the fallback when no practice has them all."""

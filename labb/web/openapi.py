@@ -180,6 +180,11 @@ def _search_schemas(vocabularies: Vocabularies) -> dict[str, Any]:
             "per_page": {"type": "integer"},
             "suggestion": {**nullable("string"), "description": "A corrected query that finds more."},
             "notes": {**string_list, "description": "What was ignored or changed in the query, in words."},
+            "also_searched": {
+                **string_list,
+                "description": "Glossary labels searched besides the words: the concepts the query names, in other "
+                "languages (scored below the words as typed).",
+            },
             "results": {"type": "array", "items": {"$ref": "#/components/schemas/Hit"}},
             "facets": {
                 "type": "object",
@@ -188,7 +193,7 @@ def _search_schemas(vocabularies: Vocabularies) -> dict[str, Any]:
                 "additionalProperties": False,
             },
         },
-        "required": ["query", "total", "page", "per_page", "suggestion", "notes", "results", "facets"],
+        "required": ["query", "total", "page", "per_page", "suggestion", "notes", "also_searched", "results", "facets"],
         "additionalProperties": False,
     }
     error = {

@@ -212,6 +212,29 @@ def describe(results: Results) -> str:
     return _("All practices")
 
 
+ALSO_SHOWN = 5
+"""How many of the glossary labels also searched the search page names (the rest are counted)."""
+
+
+def also_searched(results: Results) -> list[Markup]:
+    """The note that the query also searched the glossary labels of the concepts it names
+    ("Also searched: *richiedente asilo*, *turvapaikanhakija* and 31 more labels."), or none."""
+    if not results.also_searched:
+        return []
+    shown = results.also_searched[:ALSO_SHOWN]
+    labels = Markup(", ").join(Markup("<em>{}</em>").format(label) for label in shown)
+    rest = len(results.also_searched) - len(shown)
+    if not rest:
+        return [Markup(_("Also searched: %(labels)s.", labels=labels))]
+    text = ngettext(
+        "Also searched: %(labels)s and %(num)d more label.",
+        "Also searched: %(labels)s and %(num)d more labels.",
+        rest,
+        labels=labels,
+    )
+    return [Markup(text)]
+
+
 def pagination(results: Results, url: Urls) -> list[Link]:
     page, pages = results.query.page, results.pages
     if pages <= 1:
@@ -283,7 +306,7 @@ def search():
     return render_template(
         "search.html",
         results=results,
-        notes=[say(note) for note in results.notes],
+        notes=[*(say(note) for note in results.notes), *also_searched(results)],
         describe=describe(results),
         facets=facets,
         selected=sum(f["selected"] for f in facets),
