@@ -388,7 +388,7 @@ def run_peer(args, index_dir: Path, p: Pools, counts: list[int]) -> list[dict]:
             figures["server_rss_mb"] = server.rss_mb()
             runs.append(figures)
             print(
-                f"{'ds ' + str(n):>7} {figures['requests_per_s']:>8} {figures['median_ms']:>10} "
+                f"{'ds ' + str(n):>7} {figures['requests_per_s']:>8} {figures['median_ms'] or '-':>10} "
                 f"{figures['p95_ms']:>8} {figures['p99_ms']:>8} {figures['errors']:>6}"
                 f"   ({figures['server_rss_mb']} MB)",
                 flush=True,
@@ -441,7 +441,7 @@ def main() -> int:
             # Right after the start: nothing read, nothing cached (another seed: other requests).
             cold = run(server, p, counts[0], args.cold, 0.0, not args.no_gzip, args.seed + 1)
             print(
-                f"{'cold ' + str(counts[0]):>7} {cold['requests_per_s']:>8} {cold['median_ms']:>10} "
+                f"{'cold ' + str(counts[0]):>7} {cold['requests_per_s']:>8} {cold['median_ms'] or '-':>10} "
                 f"{cold['p95_ms']:>8} {cold['p99_ms']:>8} {cold['errors']:>6}",
                 flush=True,
             )
@@ -450,7 +450,7 @@ def main() -> int:
             figures["server_rss_mb"] = server.rss_mb()
             results.append(figures)
             print(
-                f"{n:>7} {figures['requests_per_s']:>8} {figures['median_ms']:>10} {figures['p95_ms']:>8} "
+                f"{n:>7} {figures['requests_per_s']:>8} {figures['median_ms'] or '-':>10} {figures['p95_ms']:>8} "
                 f"{figures['p99_ms']:>8} {figures['errors']:>6}   ({figures['server_rss_mb']} MB)",
                 flush=True,
             )
