@@ -372,6 +372,18 @@ def run(server, p: Pools, clients: int, seconds: float, warmup: float, gzip: boo
     }
 
 
+def report(label: str, figures: dict) -> None:
+    """One line of the table, and the first errors (if any) on stderr."""
+    memory = f"   ({figures['server_rss_mb']} MB)" if "server_rss_mb" in figures else ""
+    print(
+        f"{label:>7} {figures['requests_per_s']:>8} {figures['median_ms'] or '-':>10} {figures['p95_ms']:>8} "
+        f"{figures['p99_ms']:>8} {figures['errors']:>6}{memory}",
+        flush=True,
+    )
+    for example in figures["error_examples"]:
+        print(f"        error: {example}", file=sys.stderr)
+
+
 def run_peer(args, index_dir: Path, p: Pools, counts: list[int]) -> list[dict]:
     """The same client mix, seeds and client counts against Datasette, printed as a table."""
     import peer
@@ -387,14 +399,7 @@ def run_peer(args, index_dir: Path, p: Pools, counts: list[int]) -> list[dict]:
             figures = run(server, p, n, args.seconds, args.warmup, not args.no_gzip, args.seed, peer.translate)
             figures["server_rss_mb"] = server.rss_mb()
             runs.append(figures)
-            print(
-                f"{'ds ' + str(n):>7} {figures['requests_per_s']:>8} {figures['median_ms'] or '-':>10} "
-                f"{figures['p95_ms']:>8} {figures['p99_ms']:>8} {figures['errors']:>6}"
-                f"   ({figures['server_rss_mb']} MB)",
-                flush=True,
-            )
-            for example in figures["error_examples"]:
-                print(f"        peer error: {example}", file=sys.stderr)
+            report(f"ds {n}", figures)
     finally:
         server.stop()
     return runs
@@ -440,22 +445,12 @@ def main() -> int:
         if args.cold > 0 and counts:
             # Right after the start: nothing read, nothing cached (another seed: other requests).
             cold = run(server, p, counts[0], args.cold, 0.0, not args.no_gzip, args.seed + 1)
-            print(
-                f"{'cold ' + str(counts[0]):>7} {cold['requests_per_s']:>8} {cold['median_ms'] or '-':>10} "
-                f"{cold['p95_ms']:>8} {cold['p99_ms']:>8} {cold['errors']:>6}",
-                flush=True,
-            )
+            report(f"cold {counts[0]}", cold)
         for n in counts:
             figures = run(server, p, n, args.seconds, args.warmup, not args.no_gzip, args.seed)
             figures["server_rss_mb"] = server.rss_mb()
             results.append(figures)
-            print(
-                f"{n:>7} {figures['requests_per_s']:>8} {figures['median_ms'] or '-':>10} {figures['p95_ms']:>8} "
-                f"{figures['p99_ms']:>8} {figures['errors']:>6}   ({figures['server_rss_mb']} MB)",
-                flush=True,
-            )
-            for example in figures["error_examples"]:
-                print(f"        error: {example}", file=sys.stderr)
+            report(str(n), figures)
     finally:
         status = server.stop()
     peer_runs = run_peer(args, index_dir, p, counts) if args.peer else []
