@@ -90,8 +90,8 @@ def facet_view(results: Results, state: dict[str, list[str]]) -> list[dict[str, 
     for facet in REGISTRY:
         chosen = list(state.get(facet.name, []))
         values = results.facets.get(facet.name, ())
-        if facet.name == "region":  # the tree goes down to NUTS 2; a NUTS 3 region counts in its parent
-            values = tuple(v for v in values if v.selected or _level(v.value) <= 2)
+        if facet.name == "region":
+            values = _region_values(values)
         links = [
             Link(value.label, url(**{facet.name: _toggled(chosen, value)}), value.count, value.selected, value.value)
             for value in values
@@ -137,9 +137,40 @@ def criteria_matrix(links: list[Link]) -> dict[str, Any]:
     return {"levels": [(level, label("levels", level)) for level in levels], "rows": rows}
 
 
+REGION_NODES = 150
+"""A region tree with more nodes than this shows NUTS 2 regions only under a selected region."""
+
+
+def _region_values(values: tuple[FacetValue, ...]) -> tuple[FacetValue, ...]:
+    """The region facet's values the tree shows: countries, NUTS 1 and NUTS 2 regions
+    that hold practices (a NUTS 3 region counts in its parent) and any selected
+    region. When that is more than `REGION_NODES` (thousands of practices all over
+    Europe), a NUTS 2 region is shown once a region above it is selected: the page
+    stays light, and a reader goes down the tree a level at a time."""
+    shown = tuple(v for v in values if v.selected or _level(v.value) <= 2)
+    if len(shown) <= REGION_NODES:
+        return shown
+    chosen = {v.value for v in values if v.selected}
+    return tuple(v for v in shown if _level(v.value) <= 1 or v.selected or chosen & set(_ancestors(v.value)))
+
+
+def _ancestors(code: str) -> list[str]:
+    out, parent = [], vocabs().parent(code)
+    while parent:
+        out.append(parent)
+        parent = vocabs().parent(parent)
+    return out
+
+
+_LEVELS: dict[str, int] = {}
+
+
 def _level(code: str) -> int:
-    term = vocabs().regions.get(code)
-    return int(term.extra.get("level", 0)) if term else 0
+    """A region's NUTS level (kept: the vocabulary never changes while the site runs)."""
+    if code not in _LEVELS:
+        term = vocabs().regions.get(code)
+        _LEVELS[code] = int(term.extra.get("level", 0)) if term else 0
+    return _LEVELS[code]
 
 
 _NAMES: dict[str, str] = {}
