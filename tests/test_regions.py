@@ -574,3 +574,27 @@ def test_older_codes_are_recoded(vocabs):
     for old, new in (("FI1C3", "FI1C6"), ("PT16D", "PT191"), ("NL33", "NL36"), ("EE006", "EE009")):
         assert vocabs.recode(old) == new
         assert old not in vocabs.regions.terms or "recoded_to" in vocabs.regions.terms[old].extra
+
+
+def test_a_large_region_tree_shows_nuts2_only_under_a_selected_region(shipped, vocabs, monkeypatch):
+    from labb.web import create_app, pages
+
+    _, _, index_dir = shipped
+    client = create_app({"INDEX": index_dir, "TESTING": True, "PAGE_CACHE_BYTES": 0, "SEARCH_CACHE": 0}).test_client()
+
+    def shown(url: str) -> set[str]:
+        html = client.get(url).get_data(as_text=True)
+        tree = html.partition('class="region-tree"')[2].partition('data-facet="country"')[0]
+        return set(re.findall(r'data-names="([A-Z0-9]+) \|', tree))
+
+    def level(code: str) -> int:
+        return vocabs.regions.get(code).extra.get("level", 0)
+
+    full = shown("/?lang=en")
+    assert {level(c) for c in full} == {0, 1, 2}
+    monkeypatch.setattr(pages, "REGION_NODES", 10)
+    light = shown("/?lang=en")
+    assert light == {c for c in full if level(c) <= 1}
+    finnish = shown("/?lang=en&region=FI1")
+    assert {c for c in finnish if level(c) == 2} == {c for c in full if level(c) == 2 and c.startswith("FI1")} != set()
+    assert "FI1D" in shown("/?lang=en&region=FI1D9")  # the way down to a selected region stays

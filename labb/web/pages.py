@@ -137,7 +137,7 @@ def criteria_matrix(links: list[Link]) -> dict[str, Any]:
     return {"levels": [(level, label("levels", level)) for level in levels], "rows": rows}
 
 
-REGION_NODES = 150
+REGION_NODES = 250
 """A region tree with more nodes than this shows NUTS 2 regions only under a selected region."""
 
 
@@ -151,7 +151,12 @@ def _region_values(values: tuple[FacetValue, ...]) -> tuple[FacetValue, ...]:
     if len(shown) <= REGION_NODES:
         return shown
     chosen = {v.value for v in values if v.selected}
-    return tuple(v for v in shown if _level(v.value) <= 1 or v.selected or chosen & set(_ancestors(v.value)))
+    on_the_way = {a for code in chosen for a in _ancestors(code)}
+    return tuple(
+        v
+        for v in shown
+        if _level(v.value) <= 1 or v.selected or v.value in on_the_way or chosen & set(_ancestors(v.value))
+    )
 
 
 def _ancestors(code: str) -> list[str]:
