@@ -40,11 +40,11 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from . import analysis, engine, facets, validate
+from . import analysis, engine, facets, morphology, validate
 from .model import Mark, Practice, Problem, sort_key
 from .vocab import LABEL_LANGUAGES, Vocabularies
 
-SCHEMA_VERSION = 10
+SCHEMA_VERSION = 11
 """Bump when the documents or fields change: every index is then rebuilt."""
 KEEP_SECONDS = 60.0
 """A superseded generation stays this long for readers that were opening it."""
@@ -89,8 +89,9 @@ class BuildReport:
 
 
 def stemmed_languages(vocabs: Vocabularies) -> dict[str, str]:
-    """language code -> Snowball algorithm, for the languages that have one."""
-    return {t.id: t.extra["stemmer"] for t in vocabs["languages"] if t.extra.get("stemmer")}
+    """language code -> its analysis recipe (see `morphology`), for the languages that have one."""
+    recipes = {t.id: morphology.recipe_of(t.extra) for t in vocabs["languages"]}
+    return {lang: recipe for lang, recipe in recipes.items() if recipe}
 
 
 def make_schema(vocabs: Vocabularies) -> engine.Schema:
