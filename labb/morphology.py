@@ -7,7 +7,7 @@ vocabulary (`labb/vocabularies/languages.yaml`) and written as one string,
 1. **lemmatizer**: simplemma's dictionary for that language (bundled with the
    package, read on first use): `koulutuksen` -> `koulutus`, `arbetsmarknaden` ->
    `arbetsmarknad`, `cudzincov` -> `cudzinec`. A word the dictionary does not know
-   goes on as it is.
+   goes on as it is (simplemma's guessing strategies are not used).
 2. **stemmer**: a Snowball algorithm (`finnish`, `polish`...), `bulstem` (BulStem's
    rules for Bulgarian, bundled with the `bulstem` package), or `light-<lang>`: a
    short list of inflection endings, for the languages with no maintained stemmer
@@ -144,7 +144,6 @@ class _Dictionaries:
 
     def __init__(self) -> None:
         self._lookup: Any = None
-        self._lemmatizer: Any = None
         self._loaded: set[str] = set()
 
     def _ready(self, lang: str) -> None:
@@ -152,22 +151,19 @@ class _Dictionaries:
             return
         with _load:
             if self._lookup is None:
-                from simplemma import Lemmatizer
-                from simplemma.strategies import DefaultStrategy, DictionaryLookupStrategy
+                from simplemma.strategies import DictionaryLookupStrategy
                 from simplemma.strategies.dictionaries.stream_dictionary_factory import StreamDictionaryFactory
 
-                factory = StreamDictionaryFactory(cache_max_size=64)
-                self._lookup = DictionaryLookupStrategy(factory)
-                self._lemmatizer = Lemmatizer(
-                    cache_max_size=0, lemmatization_strategy=DefaultStrategy(dictionary_factory=factory)
-                )
+                self._lookup = DictionaryLookupStrategy(StreamDictionaryFactory(cache_max_size=64))
             if lang not in self._loaded:
                 self._lookup.get_lemma("a", lang)  # reads the dictionary
                 self._loaded.add(lang)
 
     def lemma(self, word: str, lang: str) -> str:
-        self._ready(lang)
-        return str(self._lemmatizer.lemmatize(word, lang)).casefold()
+        """The dictionary's lemma of `word`, or the word itself when the dictionary does
+        not know it (simplemma's guessing strategies are left out: a guess such as
+        `pudasjarvu` -> `pudas` joins words that have nothing in common)."""
+        return self.lookup(word, lang) or word
 
     def lookup(self, word: str, lang: str) -> str | None:
         """The dictionary's lemma of `word` (case-folded), or None when it does not know it."""
