@@ -291,6 +291,8 @@ def index_command(practices_dir: Path, index_dir: Path, rebuild: bool, jobs: int
 @click.option("--per-page", type=click.IntRange(1, search.MAX_PER_PAGE), default=20, show_default=True)
 @click.option("--lang", default="en", show_default=True, help="The reader's language for titles and labels.")
 @click.option("--json", "as_json", is_flag=True, help="Print the same JSON object as /api/search.")
+@click.option("--exact", is_flag=True, help="Search the words only as typed, without correcting unknown ones.")
+@click.option("--explain", is_flag=True, help="Print under each result why it matched, with each part's score.")
 @INDEX
 def search_command(
     words: tuple[str, ...],
@@ -300,6 +302,8 @@ def search_command(
     per_page: int,
     lang: str,
     as_json: bool,
+    exact: bool,
+    explain: bool,
     index_dir: Path,
 ) -> None:
     """Search the index, as the web site does. An empty query lists every practice."""
@@ -310,6 +314,7 @@ def search_command(
         "page": [str(page)],
         "per_page": [str(per_page)],
         "lang": [lang],
+        "exact": ["1" if exact else ""],
     }
     for item in filters:
         facet, sep, value = item.partition("=")
@@ -324,8 +329,10 @@ def search_command(
     query, problems = search.parse_params(params, vocabs)
     if problems:  # click has checked --sort, --page and --per-page: these are --filter values
         raise click.BadParameter(str(problems[0]), param_hint=["--filter"])
+    why: dict = {}
     try:
-        results = search.Searcher(index_dir, vocabs).search(query)
+        searcher = search.Searcher(index_dir, vocabs)
+        results, why = searcher.explain(query) if explain else (searcher.search(query), {})
     except search.NoIndex as exc:
         raise click.ClickException(str(exc)) from None
     if results.page_problem:
@@ -335,6 +342,8 @@ def search_command(
         return
     for note in results.notes:
         click.echo(f"note: {note}", err=True)
+    for word, neighbour in results.corrected:
+        click.echo(f"note: `{word}` is not in the index; also searched for `{neighbour}` (--exact: as typed)", err=True)
     if results.suggestion:
         click.echo(f"did you mean: {results.suggestion}", err=True)
     first = (query.page - 1) * query.per_page
@@ -348,6 +357,8 @@ def search_command(
         click.echo(f"      {where} · {years} · score {hit.score:.2f}")
         if snippet:
             click.echo(f"      {snippet}")
+        for reason in why.get(hit.id, ()):
+            click.echo(f"      {reason}")
 
 
 @main.command("serve")

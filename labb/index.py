@@ -106,6 +106,7 @@ def make_schema(vocabs: Vocabularies) -> engine.Schema:
         start=engine.COLUMN(engine.NumericColumn("i", default=0)),
         added=engine.COLUMN(engine.NumericColumn("i", default=0)),
         budget=engine.COLUMN(engine.NumericColumn("q", default=0)),
+        complete=engine.COLUMN(engine.NumericColumn("i", default=0)),
     )
     for lang, algorithm in stemmed_languages(vocabs).items():
         schema.add(f"text_{lang}", engine.text_field(analysis.stemming(algorithm)))
@@ -127,6 +128,13 @@ def _texts(practice: Practice) -> Iterator[tuple[str, str]]:
         yield from (assessment.improvement or {}).items()
 
 
+def completeness(stored: dict) -> int:
+    """How much a practice tells: its filled fields, and its texts in each language
+    (what breaks ties between equally relevant practices)."""
+    filled = [value for value in stored.values() if value not in (None, "", [], {})]
+    return len(filled) + sum(len(value) for value in filled if isinstance(value, dict))
+
+
 def document(practice: Practice, vocabs: Vocabularies, stemmers: dict[str, str], path: str = "") -> dict:
     """The Whoosh document for one practice. (Vocabulary labels are not indexed here:
     the searcher matches them at query time, in every language; see search.Bridge.)"""
@@ -146,6 +154,7 @@ def document(practice: Practice, vocabs: Vocabularies, stemmers: dict[str, str],
         "start": int(practice.period.start.strftime("%Y%m%d")),
         "added": int(practice.added.strftime("%Y%m%d")),
         "budget": round(practice.funding.total_eur) if practice.funding and practice.funding.total_eur else 0,
+        "complete": completeness(stored),
     }
     for lang, parts in per_language.items():
         if lang in stemmers:

@@ -27,10 +27,13 @@ has its own Snowball stemmers).
 
 from __future__ import annotations
 
+import marshal
+import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cache, lru_cache
+from pathlib import Path
 from typing import Any
 
 import snowballstemmer
@@ -69,6 +72,15 @@ letters stay, for languages no maintained stemmer covers."""
 _LIGHT_SORTED = {lang: sorted(set(ends), key=len, reverse=True) for lang, ends in LIGHT.items()}
 
 _local = threading.local()
+
+
+def lexicon_cache() -> Path:
+    """Where dictionaries read from simplemma's data are kept: `LABB_CACHE`, else the
+    user's cache folder (`XDG_CACHE_HOME`, else ~/.cache), under `labb/lexicons`."""
+    base = os.environ.get("LABB_CACHE") or os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "labb" / "lexicons"
+
+
 _load = threading.Lock()
 
 
@@ -90,7 +102,7 @@ class Recipe:
         return f"{self.lemmatizer}|{self.stemmer}|{self.compounds}"
 
 
-def recipe_of(extra: dict[str, Any]) -> str | None:
+def recipe_of(extra: Mapping[str, Any]) -> str | None:
     """A language vocabulary term's recipe string, or None when it has no analysis."""
     lemmatizer, stemmer = extra.get("lemmatizer") or "", extra.get("stemmer") or ""
     compounds = extra.get("compounds") or ""
@@ -139,40 +151,72 @@ def stemmer(name: str) -> Callable[[str], str]:
 
 
 class _Dictionaries:
-    """simplemma's bundled dictionaries, each read once (under a lock) on first use,
-    in its compact form (a few tens of MB for the largest)."""
+    """simplemma's bundled dictionaries, each read once per process (under a lock) on
+    first use, in simplemma's compact streamed form (a few tens of MB for the largest).
+
+    Reading one means a pass over its whole stream (1-3 s for the largest), so the
+    result of that pass (the stream and its block index: plain bytes, numbers and
+    lists) is kept with `marshal` in the user's cache folder (`LEXICON_CACHE`), keyed by
+    simplemma's version; later processes read it back in a fraction of a second. The
+    cache is only ever derived from the installed package's own data; when it cannot
+    be written or read, the dictionary is read from the package as usual."""
+
+    _STATE = ("_data", "_rev", "_count", "_pos", "_firsts", "_blocks")
 
     def __init__(self) -> None:
         self._lookup: Any = None
-        self._loaded: set[str] = set()
+        self._maps: dict[str, Any] = {}
 
-    def _ready(self, lang: str) -> None:
-        if lang in self._loaded:
-            return
-        with _load:
-            if self._lookup is None:
-                from simplemma.strategies import DictionaryLookupStrategy
-                from simplemma.strategies.dictionaries.stream_dictionary_factory import StreamDictionaryFactory
+    def get_dictionary(self, lang: str) -> Any:
+        """simplemma's `DictionaryFactory` protocol (for its lookup strategy)."""
+        found = self._maps.get(lang)
+        if found is None:
+            with _load:
+                found = self._maps.get(lang)
+                if found is None:
+                    found = self._maps[lang] = self._read(lang)
+        return found
 
-                self._lookup = DictionaryLookupStrategy(StreamDictionaryFactory(cache_max_size=64))
-            if lang not in self._loaded:
-                self._lookup.get_lemma("a", lang)  # reads the dictionary
-                self._loaded.add(lang)
+    def _read(self, lang: str) -> Any:
+        from simplemma import __version__
+        from simplemma.strategies.dictionaries.stream_dictionary_factory import StreamMap
+
+        path = lexicon_cache() / f"simplemma-{__version__}-{lang}.marshal"
+        try:
+            state = marshal.loads(path.read_bytes())
+            found = StreamMap.__new__(StreamMap)
+            for name, value in zip(self._STATE, state, strict=True):
+                setattr(found, name, value)
+            return found
+        except Exception:  # no cache yet, or one from elsewhere: read the package's data
+            pass
+        found = StreamMap(lang)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            temporary = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
+            temporary.write_bytes(marshal.dumps(tuple(getattr(found, name) for name in self._STATE)))
+            os.replace(temporary, path)
+        except (OSError, AttributeError, ValueError):
+            pass
+        return found
+
+    def lookup(self, word: str, lang: str) -> str | None:
+        """The dictionary's lemma of `word` (case-folded), or None when it does not know it."""
+        if self._lookup is None:
+            from simplemma.strategies import DictionaryLookupStrategy
+
+            self._lookup = DictionaryLookupStrategy(self)  # holds nothing but `self`
+        found = self._lookup.get_lemma(word, lang)
+        return None if found is None else str(found).casefold()
+
+    def known(self, word: str, lang: str) -> bool:
+        return self.lookup(word, lang) is not None
 
     def lemma(self, word: str, lang: str) -> str:
         """The dictionary's lemma of `word`, or the word itself when the dictionary does
         not know it (simplemma's guessing strategies are left out: a guess such as
         `pudasjarvu` -> `pudas` joins words that have nothing in common)."""
         return self.lookup(word, lang) or word
-
-    def lookup(self, word: str, lang: str) -> str | None:
-        """The dictionary's lemma of `word` (case-folded), or None when it does not know it."""
-        self._ready(lang)
-        found = self._lookup.get_lemma(word, lang)
-        return None if found is None else str(found).casefold()
-
-    def known(self, word: str, lang: str) -> bool:
-        return self.lookup(word, lang) is not None
 
 
 DICTIONARIES = _Dictionaries()

@@ -35,14 +35,15 @@ class Matched:
     ids: BitMap
     scores: np.ndarray
 
-    def top(self, within: BitMap, limit: int | None = None) -> dict[int, float]:
-        """Scores of the best `limit` documents among `within` (all when None)."""
+    def top(self, within: BitMap, limit: int | None = None, rank: np.ndarray | None = None) -> dict[int, float]:
+        """Scores of the best `limit` documents among `within` (all when None); ties go
+        to the lower `rank` (by default, the lower document number)."""
         docs = np.fromiter(within, dtype=np.int64, count=len(within))
         if not len(docs):
             return {}
         scores = self.scores[docs]
         if limit is not None and limit < len(docs):
-            best = np.lexsort((docs, -scores))[:limit]  # highest score first, ties by document number
+            best = np.lexsort((docs if rank is None else rank[docs], -scores))[:limit]  # highest score first
             docs, scores = docs[best], scores[best]
         return dict(zip(docs.tolist(), scores.tolist()))
 

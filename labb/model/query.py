@@ -39,6 +39,8 @@ class Query:
     page: int = 1
     per_page: int = 20
     lang: str = "en"
+    exact: bool = False
+    """Search the words only as typed: no neighbours for the ones the index does not know."""
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -48,6 +50,7 @@ class Query:
             "page": self.page,
             "per_page": self.per_page,
             "lang": self.lang,
+            "exact": self.exact,
         }
 
 
@@ -152,6 +155,8 @@ class Results:
     facets: Mapping[str, tuple[FacetValue, ...]]
     suggestion: str | None = None
     notes: tuple[str, ...] = ()
+    corrected: tuple[tuple[str, str], ...] = ()
+    """(word as typed, the word also searched for) for each word the index did not know."""
 
     @property
     def pages(self) -> int:
@@ -175,6 +180,7 @@ class Results:
             "per_page": self.query.per_page,
             "suggestion": self.suggestion,
             "notes": list(self.notes),
+            "corrected": [{"word": word, "as": neighbour} for word, neighbour in self.corrected],
             "results": [h.as_dict() for h in self.hits],
             "facets": {name: [v.as_dict() for v in values] for name, values in self.facets.items()},
         }
