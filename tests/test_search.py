@@ -77,8 +77,27 @@ def test_phrase_and_boolean(searcher):
 
 
 def test_suggestion(searcher):
-    results = searcher.search(Query(text="Pudasjarvu"))
+    results = searcher.search(Query(text="Pudasjarvu", exact=True))
     assert results.total == 0 and results.suggestion == "pudasjärvi"
+
+
+def test_an_unknown_word_is_also_searched_as_its_neighbours_and_says_so(searcher):
+    results = searcher.search(Query(text="Pudasjarvu"))
+    assert ids(results) == {"xx-good-practice"}
+    assert results.corrected == (("pudasjarvu", "pudasjarvi"),) and results.suggestion is None
+    assert results.as_dict()["corrected"] == [{"word": "pudasjarvu", "as": "pudasjarvi"}]
+    # one misspelt word among several no longer sinks the query
+    several = searcher.search(Query(text="iltakursseja Pudasjarvu"))
+    assert ids(several) == {"xx-good-practice"} and several.corrected == (("pudasjarvu", "pudasjarvi"),)
+    assert not searcher.search(Query(text="Pudasjarvi")).corrected  # a known word is left alone
+
+
+def test_explain_says_why_each_hit_matched_and_scores_a_neighbour_below_the_word(searcher):
+    _, exact = searcher.explain(Query(text="Pudasjarvi"))
+    _, near = searcher.explain(Query(text="Pudasjarvu"))
+    assert any("`pudasjarvi` in the title" in str(r) for r in exact["xx-good-practice"])
+    assert all("for the unknown word `pudasjarvu`" in r.what for r in near["xx-good-practice"])
+    assert sum(r.score for r in near["xx-good-practice"]) < sum(r.score for r in exact["xx-good-practice"])
 
 
 def test_empty_query_lists_everything(searcher):
