@@ -157,11 +157,18 @@ def test_api_search_equals_cli_json(client, site, words, filters, options):
 
 def test_api_search_contract(client):
     data = client.get("/api/search", query_string={"q": "Pudasjärvi"}).get_json()
-    assert set(data) == {"query", "total", "page", "per_page", "suggestion", "notes", "results", "facets"}
+    assert set(data) == {"query", "total", "page", "per_page", "suggestion", "notes", "corrected", "results", "facets"}
     assert set(data["facets"]) == set(FACETS)
     assert data["results"][0]["id"] == "xx-good-practice"
     assert data["results"][0]["url"] == "/practices/xx-good-practice"
     assert {"value", "label", "count", "selected"} <= set(data["facets"]["region"][0])
+
+
+def test_api_search_says_which_words_it_corrected_and_searches_exactly_on_request(client):
+    corrected = client.get("/api/search", query_string={"q": "Pudasjarvu"}).get_json()
+    assert corrected["corrected"] == [{"word": "pudasjarvu", "as": "pudasjarvi"}] and corrected["total"] >= 1
+    exact = client.get("/api/search", query_string={"q": "Pudasjarvu", "exact": "1"}).get_json()
+    assert exact["corrected"] == [] and exact["total"] == 0 and exact["query"]["exact"] is True
 
 
 def test_api_search_is_utf8_not_escaped(client):

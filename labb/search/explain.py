@@ -32,20 +32,27 @@ def _field(name: str) -> str:
     return name
 
 
-def _leaves(node: Any, boost: float = 1.0, corrected: str | None = None) -> Iterator[tuple[Any, float, str | None]]:
+def _leaves(
+    node: Any, boost: float = 1.0, corrected: str | None = None, *, docnum: int, gen: Generation
+) -> Iterator[tuple[Any, float, str | None]]:
     """The scoring leaves under `node`, each with the product of the boosts above it and
-    the typed word it stands for when it comes from a correction."""
+    the typed word it stands for when it comes from a correction (of a disjunction-max,
+    only the part that scores best in document `docnum`)."""
     if isinstance(node, (wq.ConstantScoreQuery, wq.Term, wq.Phrase, wq.Prefix, wq.Wildcard)):
         yield node, boost, corrected
+        return
+    if isinstance(node, wq.DisjunctionMax):
+        best = max(node.subqueries, key=lambda q: float(gen.evaluator.evaluate(q).scores[docnum]))
+        yield from _leaves(best, boost * node.boost, corrected, docnum=docnum, gen=gen)
         return
     if isinstance(node, wq.Not):
         return
     if isinstance(node, wq.AndNot):
-        yield from _leaves(node.a, boost * node.boost, corrected)
+        yield from _leaves(node.a, boost * node.boost, corrected, docnum=docnum, gen=gen)
         return
     corrected = getattr(node, "corrected", None) or corrected
     for child in node.children():
-        yield from _leaves(child, boost * node.boost, corrected)
+        yield from _leaves(child, boost * node.boost, corrected, docnum=docnum, gen=gen)
 
 
 def _describe(leaf: Any, corrected: str | None) -> str:
@@ -64,7 +71,7 @@ def _describe(leaf: Any, corrected: str | None) -> str:
 def reasons(gen: Generation, parsed: Any, docnum: int) -> list[Reason]:
     """What in `parsed` matches document `docnum`, highest score first."""
     found: dict[str, float] = {}
-    for leaf, boost, corrected in _leaves(parsed):
+    for leaf, boost, corrected in _leaves(parsed, docnum=docnum, gen=gen):
         matched = gen.evaluator.evaluate(leaf)
         if docnum in matched.ids:
             what = _describe(leaf, corrected)
