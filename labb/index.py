@@ -119,8 +119,10 @@ def make_schema(vocabs: Vocabularies) -> engine.Schema:
 
 def _texts(practice: Practice) -> Iterator[tuple[str, str]]:
     """(language, text) for every text the practice holds."""
-    for name in ("title", "summary", "description", "lessons_learnt", "transferability", "challenges"):
+    for name in ("title", "summary", "description", "objectives", "lessons_learnt", "transferability", "challenges"):
         yield from (getattr(practice, name) or {}).items()
+    if practice.results and practice.results.text:
+        yield from practice.results.text.items()
     if practice.regional_role.detail:
         yield from practice.regional_role.detail.items()
     for assessment in practice.evaluation.values():
