@@ -108,3 +108,34 @@ def test_a_compounds_part_finds_the_whole_and_the_whole_ranks_first(searcher, la
     assert by_part.index(f"xx-head-{lang}") < by_part.index(f"xx-compound-{lang}")  # the word itself first
     by_whole = ids(searcher, compound)
     assert by_whole[0] == f"xx-compound-{lang}"
+
+
+def test_a_dictionary_read_back_from_the_cache_answers_as_the_packages_own(tmp_path, monkeypatch):
+    from labb import morphology
+
+    monkeypatch.setenv("LABB_CACHE", str(tmp_path))
+    words = ["migrantiem", "iedzīvotājiem", "pašvaldības", "integrācijai", "nezināmsvārds"]
+    first = morphology._Dictionaries()
+    answers = [first.lookup(w, "lv") for w in words]
+    assert list(tmp_path.rglob("*lv.marshal"))  # written on the first read
+    again = morphology._Dictionaries()
+    assert [again.lookup(w, "lv") for w in words] == answers
+    assert answers[-1] is None and any(answers)
+
+
+def test_lemmas_and_compounds_from_many_threads_are_those_of_one():
+    """The dictionaries load once under a lock and are read-only afterwards; Snowball
+    stemmers are per thread."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from labb import morphology
+
+    words = [
+        f"{w}{suffix}" for w in ("koulutus", "kielikurssi", "työllisyyspalvelu") for suffix in ("", "n", "ssa", "lle")
+    ]
+    expected = [(morphology.DICTIONARIES.lemma(w, "fi"), morphology.parts("fi", w)) for w in words]
+    morphology.stem.cache_clear()
+    morphology.parts.cache_clear()
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        found = list(pool.map(lambda w: (morphology.DICTIONARIES.lemma(w, "fi"), morphology.parts("fi", w)), words * 4))
+    assert found == expected * 4
