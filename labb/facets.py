@@ -242,27 +242,6 @@ class PeriodFacet(Facet):
 
 
 REGISTRY: tuple[Facet, ...] = (
-    RegionFacet(
-        "region",
-        N_("Region"),
-        N_("region"),
-        "NUTS 2024 region code at any level (e.g. `FI1D9`, `ITF3`, `FI1`, `FI`); a region also finds "
-        "the practices of the regions under it, and an older code that NUTS 2024 recoded stands for its new one.",
-        lambda p: [p.region] if p.region else [],
-        vocabulary="regions",
-        bridged=True,
-        similarity=1.0,
-        open=True,
-    ),
-    Facet(
-        "country",
-        N_("Country"),
-        N_("country"),
-        "ISO 3166-1 alpha-2 country code; `EL` is accepted for Greece (`GR`), `UK` for `GB`.",
-        lambda p: [p.country],
-        vocabulary="countries",
-        bridged=True,
-    ),
     Facet(
         "dimension",
         N_("Area of integration"),
@@ -294,6 +273,27 @@ REGISTRY: tuple[Facet, ...] = (
         vocabulary="target_groups",
         bridged=True,
         similarity=1.5,
+        open=True,
+    ),
+    RegionFacet(
+        "region",
+        N_("Region"),
+        N_("region"),
+        "NUTS 2024 region code at any level (e.g. `FI1D9`, `ITF3`, `FI1`, `FI`); a region also finds "
+        "the practices of the regions under it, and an older code that NUTS 2024 recoded stands for its new one.",
+        lambda p: [p.region] if p.region else [],
+        vocabulary="regions",
+        bridged=True,
+        similarity=1.0,
+    ),
+    Facet(
+        "country",
+        N_("Country"),
+        N_("country"),
+        "ISO 3166-1 alpha-2 country code; `EL` is accepted for Greece (`GR`), `UK` for `GB`.",
+        lambda p: [p.country],
+        vocabulary="countries",
+        bridged=True,
     ),
     Facet(
         "indicator",
@@ -338,7 +338,8 @@ REGISTRY: tuple[Facet, ...] = (
         lambda p: [period_bucket(p.period.start)],
     ),
 )
-"""Every facet, in the order the pages and the API list them."""
+"""Every facet, in the order the pages and the API list them: what officers ask first (area of
+integration, evaluation criteria, target group), then where (region, country), then the rest."""
 
 FACETS: tuple[str, ...] = tuple(f.name for f in REGISTRY)
 """The facets' names, which are their URL parameters."""

@@ -333,7 +333,7 @@ def test_page_notes_an_unknown_filter_with_a_suggestion(client):
     response = client.get("/?dimension=labour-markt")
     assert response.status_code == 200
     html = response.get_data(as_text=True)
-    assert "`labour-markt` is not a known dimension (did you mean `labour-market`?); it was ignored." in html
+    assert "`labour-markt` is not a known area of integration; it was ignored. Did you mean `labour-market`?" in html
     assert all(f"/practices/{pid}" in html for pid in IDS)  # the search went on without the value
 
 

@@ -171,19 +171,25 @@ def test_unknown_practice_page(watched):
 
 
 def test_keyboard_skip_link_then_main(browser, server):
+    """On the search page the skip link leads to the results; on the others to the main content."""
     w = Watched(browser, server.url)
     page = w.page
     page.goto("/")
     page.keyboard.press("Tab")
     focused = page.evaluate("() => [document.activeElement.className, document.activeElement.textContent]")
-    assert focused == ["skip", "Skip to main content"]
+    assert focused == ["skip", "Skip to results"]
     box = page.locator("a.skip").bounding_box()
     assert box is not None and box["x"] >= 0 and box["y"] >= 0  # shown when focused
     page.keyboard.press("Enter")
-    page.wait_for_function("() => document.activeElement && document.activeElement.id === 'main'")
-    assert page.url.endswith("#main")
+    page.wait_for_function("() => document.activeElement && document.activeElement.id === 'results'")
+    assert page.url.endswith("#results")
     page.keyboard.press("Tab")
-    assert page.evaluate("() => document.activeElement.id") == "q"  # the search box comes first in main
+    assert page.evaluate("() => document.activeElement.closest('#results') !== null")
+    page.goto("/map")
+    page.keyboard.press("Tab")
+    assert page.evaluate("() => document.activeElement.textContent") == "Skip to main content"
+    page.keyboard.press("Enter")
+    page.wait_for_function("() => document.activeElement && document.activeElement.id === 'main'")
     w.check()
 
 
@@ -223,3 +229,161 @@ def test_no_shipped_practice_page_is_wider_than_a_phone(browser, shipped_server)
             wide[practice_id] = width
     page.close()
     assert len(ids) > 60 and wide == {}
+
+
+# -- the search page as an officer uses it: on a phone, by keyboard, comparing ------------------
+
+
+def _phone(browser, base: str, javascript: bool = True):
+    context = browser.new_context(
+        base_url=base, java_script_enabled=javascript, locale="en-GB", viewport={"width": 390, "height": 844}
+    )
+    context.set_default_timeout(10_000)
+    return context
+
+
+def _first_result_top(page) -> float:
+    return page.evaluate("() => document.querySelector('ol.hits > li').getBoundingClientRect().top")
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
+def test_on_a_phone_the_first_result_is_on_the_first_screen(browser, shipped_server, javascript):
+    context = _phone(browser, shipped_server.url, javascript)
+    page = context.new_page()
+    try:
+        page.goto("/?q=language")
+        assert page.locator("ol.hits > li").count() == 20
+        assert _first_result_top(page) < 844
+        assert not page.locator("details.filter-panel").evaluate("d => d.open")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    finally:
+        context.close()
+
+
+def test_the_filter_panel_opens_filters_and_closes_by_keyboard_on_a_phone(browser, shipped_server):
+    context = _phone(browser, shipped_server.url)
+    page = context.new_page()
+    focused = "() => document.activeElement && document.activeElement.className"
+    try:
+        page.goto("/?q=language")
+        for _ in range(40):
+            page.keyboard.press("Tab")
+            if page.evaluate(focused) == "filter-toggle":
+                break
+        else:
+            raise AssertionError("the Filters button is not reached by Tab")
+        page.keyboard.press("Enter")
+        assert page.locator("details.filter-panel").evaluate("d => d.open")
+        for _ in range(20):  # the first value of the first facet, area of integration
+            page.keyboard.press("Tab")
+            if "facet-value" in (page.evaluate(focused) or ""):
+                break
+        href = page.evaluate("() => document.activeElement.getAttribute('href')")
+        assert "dimension=" in href
+        page.keyboard.press("Enter")
+        page.wait_for_url(re.compile(r"[?&]dimension="))
+        assert len(chips(page)) == 1
+        panel = page.locator("details.filter-panel")
+        assert not panel.evaluate("d => d.open")  # the filtered results come first again
+        assert "1" in page.locator("summary.filter-toggle .badge").inner_text()
+        page.locator("summary.filter-toggle").focus()
+        page.keyboard.press("Enter")
+        assert panel.evaluate("d => d.open")
+        page.keyboard.press("Tab")
+        page.keyboard.press("Escape")  # closes the panel and gives the focus back to its button
+        assert not panel.evaluate("d => d.open")
+        assert page.evaluate(focused) == "filter-toggle"
+    finally:
+        context.close()
+
+
+def test_the_criteria_matrix_toggles_a_cell(browser, shipped_server):
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    try:
+        page.goto(f"{shipped_server.url}/?q=integration")
+        cell = page.locator(".criteria-matrix a.cell").first
+        label = cell.locator(".visually-hidden").first.inner_text()
+        count = int(re.sub(r"\D", "", cell.inner_text().replace(label, "")))
+        cell.click()
+        page.wait_for_url(re.compile(r"criterion="))
+        [value] = query(page)["criterion"]
+        criterion, _, level = value.partition(":")
+        assert criterion and level in ("strong", "moderate", "weak")
+        selected = page.locator(".criteria-matrix a.cell.selected")
+        assert selected.count() == 1 and selected.get_attribute("aria-current") == "true"
+        assert page.locator("p.total").inner_text().startswith(f"{count} practice")
+        selected.click()
+        page.wait_for_url(lambda url: "criterion=" not in url)
+        assert page.locator(".criteria-matrix a.cell.selected").count() == 0
+    finally:
+        page.close()
+
+
+def test_compare_three_practices_in_columns(browser, shipped_server):
+    ids = sorted(p.stem for p in (REPO / "practices").rglob("*.yaml"))[:3]
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    try:
+        titles = []
+        for practice_id in ids:
+            page.goto(f"{shipped_server.url}/practices/{practice_id}")
+            titles.append(page.locator("h1").inner_text())
+        page.goto(f"{shipped_server.url}/compare?ids={','.join(ids)}")
+        assert page.locator("table.compare thead th[scope=col]").all_inner_texts() == titles
+        rows = page.locator("table.compare tbody tr:not(.group)")
+        assert rows.count() > 12
+        assert all(rows.nth(i).locator("td").count() == 3 for i in range(rows.count()))
+        page.set_viewport_size({"width": 390, "height": 844})  # the table scrolls in its box on a phone
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    finally:
+        page.close()
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
+def test_tick_two_results_and_compare_them(browser, shipped_server, javascript):
+    context = browser.new_context(base_url=shipped_server.url, java_script_enabled=javascript)
+    page = context.new_page()
+    try:
+        page.goto("/?q=housing")
+        boxes = page.locator("ol.hits input[name=ids]")
+        picked = [boxes.nth(0).get_attribute("value"), boxes.nth(2).get_attribute("value")]
+        boxes.nth(0).check()
+        boxes.nth(2).check()
+        page.locator("form.compare-form button[type=submit]").click()
+        page.wait_for_url(re.compile(r"/compare\?"))
+        ids = [i for v in query(page)["ids"] for i in v.split(",")]
+        assert ids == picked
+        assert page.locator("table.compare thead th[scope=col]").count() == 2
+    finally:
+        context.close()
+
+
+def test_at_most_four_can_be_ticked(browser, shipped_server):
+    page = browser.new_page()
+    try:
+        page.goto(f"{shipped_server.url}/?q=language")
+        boxes = page.locator("ol.hits input[name=ids]")
+        for n in range(4):
+            boxes.nth(n).check()
+        assert boxes.nth(4).is_disabled()
+        assert "(4/4)" in page.locator("form.compare-form button[type=submit]").inner_text()
+        boxes.nth(0).uncheck()
+        assert not boxes.nth(4).is_disabled()
+    finally:
+        page.evaluate("() => sessionStorage.clear()")
+        page.close()
+
+
+def test_a_practice_page_prints_its_text_and_facts_without_navigation(browser, shipped_server):
+    page = browser.new_page(viewport={"width": 800, "height": 1100})
+    try:
+        page.emulate_media(media="print")
+        page.goto(f"{shipped_server.url}/practices/se-valambassadorer-goteborg")
+        hidden = "(s) => [...document.querySelectorAll(s)].every(e => getComputedStyle(e).display === 'none')"
+        for selector in ("header.site nav", "footer.site .languages", ".crumbs", ".similar"):
+            assert page.evaluate(hidden, selector), selector
+        assert page.locator("aside.facts").is_visible() and page.locator("h1").is_visible()
+        source = page.locator("ol.sources a[href^=http]").first
+        after = source.evaluate("a => getComputedStyle(a, '::after').content")
+        assert source.get_attribute("href") in after  # a printed source shows its address
+    finally:
+        page.close()

@@ -9,7 +9,12 @@ from labb.web.i18n import LANGUAGES, TRANSLATIONS
 
 from .conftest import REPO
 
-METHODS = [("labb/web/**.py", "python"), ("labb/facets.py", "python"), ("templates/**.html", "jinja2")]
+METHODS = [
+    ("labb/web/**.py", "python"),
+    ("labb/facets.py", "python"),
+    ("labb/search/**.py", "python"),
+    ("templates/**.html", "jinja2"),
+]
 """As babel.cfg says (tests/test_catalogs.py checks the two agree)."""
 
 

@@ -5,7 +5,11 @@ broken link."""
 
 from __future__ import annotations
 
+import csv
+import io
+import re
 from urllib.parse import parse_qs, urlsplit
+from xml.etree import ElementTree as ET
 
 import pytest
 from markupsafe import escape
@@ -14,9 +18,10 @@ from labb.facets import FACETS
 from labb.web.i18n import LANGUAGES
 
 from .conftest import DATA
-from .site import SHIPPED, built_client, check_exports, check_practice, crawl, html_of, write_thinned
+from .site import ATOM, SHIPPED, built_client, check_exports, check_practice, crawl, html_of, write_thinned
 
 SPARSE = DATA / "pt-sparse-practice.yaml"
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 
 
 @pytest.fixture(scope="module")
@@ -63,6 +68,51 @@ def test_the_sparse_fixture_has_only_required_keys(vocabs):
 def test_exports_and_feed(corpus):
     practices, client = corpus
     check_exports(client, practices)
+
+
+def test_every_practice_compared_in_every_language(corpus):
+    """Every practice in a comparison (four at a time), as a page in each language and as CSV."""
+    practices, client = corpus
+    ids = sorted(p.id for p in practices)
+    by_id = {p.id: p for p in practices}
+    for start in range(0, len(ids), 4):
+        group = ids[start : start + 4]
+        for lang in LANGUAGES:
+            page = html_of(client.get(f"/compare?ids={','.join(group)}&lang={lang}"))
+            for practice_id in group:
+                assert f'href="/practices/{practice_id}?lang={lang}"' in page, (lang, practice_id)
+                assert str(escape(by_id[practice_id].text("title", lang)[1])) in page, (lang, practice_id)
+        table = client.get(f"/compare.csv?ids={','.join(group)}")
+        assert table.status_code == 200 and table.mimetype == "text/csv"
+        rows = list(csv.reader(io.StringIO(table.get_data(as_text=True).lstrip("\ufeff"))))
+        assert rows[0] == ["field", *group]
+        assert {len(row) for row in rows} == {len(group) + 1}
+
+
+def test_the_feed_of_a_search_lists_only_its_practices_in_its_language(corpus):
+    practices, client = corpus
+    for lang in LANGUAGES:
+        for dimension in sorted({d for p in practices for d in p.dimensions}):
+            matching = {p.id for p in practices if dimension in p.dimensions}
+            feed = client.get(f"/feed.atom?dimension={dimension}&lang={lang}")
+            assert feed.status_code == 200, (lang, dimension)
+            root = ET.fromstring(feed.data)
+            assert root.get(XML_LANG) == lang
+            found = {e.find(f"{ATOM}id").text.rsplit(":", 1)[-1] for e in root.findall(f"{ATOM}entry")}
+            assert found and found <= matching and len(found) == min(len(matching), 50), (lang, dimension)
+        page = html_of(client.get(f"/?dimension=health&lang={lang}"))
+        assert 'rel="alternate" type="application/atom+xml"' in page
+        assert f"/feed.atom?dimension=health&amp;lang={lang}" in page
+
+
+def test_the_assessment_page_in_every_language(corpus, vocabs):
+    practices, client = corpus
+    for lang in LANGUAGES:
+        page = html_of(client.get(f"/assessment?lang={lang}"))
+        for term in vocabs["criteria"]:
+            assert str(escape(term.label_in(lang))) in page and str(escape(term.description_in(lang))) in page
+        counts = [int(n) for n in re.findall(r'<td class="num">(\d+)</td>', page)]
+        assert sum(counts) == sum(1 for p in practices if p.evaluation), lang
 
 
 def test_every_region_panel_and_the_map_in_every_language(corpus, vocabs):
@@ -135,6 +185,6 @@ def test_crawl_finds_no_error_and_no_broken_link(shipped, lang):
         if response.status_code >= 400:
             broken.append((response.status_code, url, found_on))
     assert not broken, broken[:10]
-    assert {"", "practices", "regions", "map", "api", "static", "export.csv", "feed.atom"} <= kinds, kinds
+    assert {"", "practices", "regions", "map", "api", "static", "export.csv", "feed.atom", "assessment"} <= kinds, kinds
     assert visited > len(practices) * 2
     print(f"crawled {visited} addresses in {lang}")

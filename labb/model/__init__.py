@@ -30,7 +30,7 @@ from .practice import (
     vocab,
 )
 from .problems import Loc, Mark, Problem, Severity, dotted
-from .query import SORTS, FacetValue, Hit, Query, QueryProblem, Results, Segment, fold, sort_key
+from .query import SORTS, FacetValue, Hit, Note, Query, QueryProblem, Results, Segment, fold, sort_key
 from .vocabulary import Term, Vocabulary
 
 __all__ = [
@@ -49,6 +49,7 @@ __all__ = [
     "Loc",
     "Mark",
     "Money",
+    "Note",
     "Organisations",
     "OriginalAmount",
     "Outcomes",

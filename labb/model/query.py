@@ -78,11 +78,52 @@ class QueryProblem:
         text = str(self)
         return text[:1].upper() + text[1:] + ("" if text.endswith(("?", ".")) else ".")
 
-    def note(self, outcome: str) -> str:
-        """The problem as a note on a page that went on without the value: `outcome`
-        says how ("it was ignored")."""
-        hint = f" (did you mean `{self.suggestion}`?)" if self.suggestion else ""
-        return f"{self.message[:1].upper()}{self.message[1:]}{hint}; {outcome}."
+
+def _english_list(items: tuple[str, ...]) -> str:
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
+
+
+class Note(str):
+    """A remark on a search for its reader: what was ignored or changed, and why.
+
+    A note is its English text, so the API and the command line use it as any
+    string; the site says it in the reader's language from its parts, each an
+    English message (the catalogues' msgid) with named values. A value that is a
+    tuple is a list of words (`a`, `b` and `c` in English); a value that is a note
+    is said in the reader's language too (the name of a filter)."""
+
+    parts: tuple[tuple[str, dict[str, Any]], ...]
+
+    def __new__(cls, message: str, **values: Any) -> Note:
+        return cls.of((message, values))
+
+    @classmethod
+    def of(cls, *parts: tuple[str, dict[str, Any]]) -> Note:
+        english = " ".join(message % _listed(values, _english_list) if values else message for message, values in parts)
+        note = super().__new__(cls, english)
+        note.parts = parts
+        return note
+
+    def __add__(self, other: object) -> Note:
+        """Two notes as one: their sentences one after the other."""
+        if not isinstance(other, Note):
+            return NotImplemented
+        return Note.of(*self.parts, *other.parts)
+
+    def say(self, gettext: Any, join: Any = ", ".join) -> str:
+        """The note in another language: `gettext` translates each message, `join` lists words."""
+        return " ".join(
+            gettext(message) % _listed(values, join, gettext) if values else gettext(message)
+            for message, values in self.parts
+        )
+
+
+def _listed(values: dict[str, Any], join: Any, gettext: Any = None) -> dict[str, Any]:
+    """The values as a message shows them: lists joined, and notes (a facet's name) translated."""
+    return {
+        k: join(v) if isinstance(v, tuple) else v.say(gettext, join) if gettext and isinstance(v, Note) else v
+        for k, v in values.items()
+    }
 
 
 @dataclass(frozen=True)
@@ -155,6 +196,7 @@ class Results:
     facets: Mapping[str, tuple[FacetValue, ...]]
     suggestion: str | None = None
     notes: tuple[str, ...] = ()
+    """What was ignored or changed, as `Note`s (plain strings are said as they are)."""
     corrected: tuple[tuple[str, str], ...] = ()
     """(word as typed, the word also searched for) for each word the index did not know."""
 

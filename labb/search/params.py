@@ -5,14 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from ..facets import BY_NAME, FACETS, closest, closest_name
-from ..model import SORTS, Query, QueryProblem
+from ..facets import BY_NAME, FACETS, N_, closest, closest_name
+from ..model import SORTS, Note, Query, QueryProblem
 from ..vocab import Vocabularies
 
 MAX_PER_PAGE = 100
-
-OUTCOMES = {"sort": "sorted by relevance", "page": "using 1", "per_page": "using 20"}
-"""What a search that goes on despite a problem does instead (for a facet value: ignores it)."""
 
 
 def parse_params(params: Mapping[str, Iterable[str]], vocabs: Vocabularies) -> tuple[Query, list[QueryProblem]]:
@@ -58,9 +55,28 @@ def parse_params(params: Mapping[str, Iterable[str]], vocabs: Vocabularies) -> t
     return query, problems
 
 
-def problem_notes(problems: Iterable[QueryProblem]) -> list[str]:
+NOTES = {
+    "sort": N_("Unknown sort `%(value)s`; sorted by relevance."),
+    "page": N_("`%(value)s` is not a valid page; using 1."),
+    "per_page": N_("`%(value)s` is not a valid number of results per page; using 20."),
+}
+"""What the search page says of a problem, and what it did instead; any other is a facet value."""
+
+
+def problem_notes(problems: Iterable[QueryProblem]) -> list[Note]:
     """The problems as the search page's notes: each says what was done instead."""
-    return [p.note(OUTCOMES.get(p.parameter, "it was ignored")) for p in problems]
+    notes = []
+    for p in problems:
+        value = p.value[:60]
+        if p.parameter in NOTES:
+            note = Note(NOTES[p.parameter], value=value)
+        else:
+            named = Note(BY_NAME[p.parameter].in_text) if p.parameter in BY_NAME else p.parameter
+            note = Note(N_("`%(value)s` is not a known %(facet)s; it was ignored."), value=value, facet=named)
+        if p.suggestion:
+            note += Note(N_("Did you mean `%(suggestion)s`?"), suggestion=p.suggestion)
+        notes.append(note)
+    return notes
 
 
 def facet_problem(name: str) -> QueryProblem | None:

@@ -20,8 +20,9 @@ from pyroaring import BitMap
 
 from .. import analysis
 from ..engine import Matched
+from ..facets import N_
 from ..index import stemmed_languages
-from ..model import Hit, Practice, Query, Results
+from ..model import Hit, Note, Practice, Query, Results
 from ..vocab import Vocabularies
 from . import similar as similarity
 from .counting import Groups, facet_counts, filter_groups
@@ -147,7 +148,7 @@ class Searcher:
                 any_word = self._text.any_word(gen, text, fallback)
                 found = gen.evaluator.evaluate(any_word)
                 if found.ids:
-                    notes.append("No practice has all the words; these have some of them.")
+                    notes.append(Note(N_("No practice has all the words; these have some of them.")))
                     parsed, hit, corrections = any_word, found, fallback
             kept = [w for w in WORD.findall(text) if w.casefold() not in analysis.STOP_WORDS]
             if not hit.ids and kept and all(len(w) == 1 for w in kept):
@@ -230,10 +231,12 @@ class Searcher:
         batches = (gen.practices(order[i : i + 100]) for i in range(0, len(order), 100))
         return len(order), (practice for batch in batches for practice in batch)
 
-    def recently_added(self, limit: int) -> list[Practice]:
-        """The `limit` most recently added practices, newest first (ties by id)."""
+    def recently_added(self, limit: int, query: Query | None = None) -> list[Practice]:
+        """The `limit` most recently added practices (of those `query` finds, when
+        given: its words and filters, not its order or page), newest first (ties by id)."""
         gen = self._current()
-        newest = sorted(gen.live, key=lambda d: -gen.added[d])
+        found = self.select(gen, query, []).results if query is not None else gen.live
+        newest = sorted(found, key=lambda d: -gen.added[d])
         if len(newest) > limit:  # keep whole days, so ties can be ordered by id
             cutoff = gen.added[newest[limit - 1]]
             newest = [d for d in newest if gen.added[d] >= cutoff]

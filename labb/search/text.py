@@ -10,7 +10,8 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from .. import analysis, engine
-from ..facets import REGISTRY
+from ..facets import N_, REGISTRY
+from ..model import Note
 from ..vocab import LABEL_LANGUAGES, Vocabularies
 from . import typos
 from .generations import Generation
@@ -146,14 +147,16 @@ class TextParser:
         `corrections` (a list), words the index does not know are also searched as
         their close neighbours, and each correction is added to the list."""
         if len(text) > MAX_QUERY:
-            notes.append(f"The query was shortened to its first {MAX_QUERY} characters.")
+            notes.append(Note(N_("The query was shortened to its first %(num)d characters."), num=MAX_QUERY))
             text = text[:MAX_QUERY]
         text = _CONTROL.sub(" ", text)
         if _BARE_WILDCARD.search(text):
             cleaned = _BARE_WILDCARD.sub(lambda m: m.group(0) if len(m.group(0).strip("*?")) >= 2 else " ", text)
             if cleaned != text:
                 notes.append(
-                    "Wildcards need at least two letters before them (like `integr*`); the others were ignored."
+                    Note(
+                        N_("Wildcards need at least two letters before them (like `integr*`); the others were ignored.")
+                    )
                 )
                 text = cleaned
         text = text.strip()
@@ -169,7 +172,7 @@ class TextParser:
                 notes.append(_too_common(found, filtered))
                 return None, text
             words = " ".join(found)
-            notes.append("The query could not be read as written; it was searched as plain words.")
+            notes.append(Note(N_("The query could not be read as written; it was searched as plain words.")))
             parsed = self._parser(gen, engine.AndGroup).parse(words) if words else None
         if parsed is None:
             return None, text
@@ -198,25 +201,44 @@ def _fold_prefixes(parsed: Any) -> Any:
     return parsed.accept(visit)
 
 
-def _listed(words: list[str]) -> tuple[str, bool]:
-    """`a`, `b` and `c` (each word once, at most five), and whether there are several."""
-    shown = [f"`{w[:30]}`" for w in dict.fromkeys(words)][:5]
-    listed = shown[0] if len(shown) == 1 else f"{', '.join(shown[:-1])} and {shown[-1]}"
-    return listed, len(shown) > 1
+def _listed(words: list[str]) -> tuple[tuple[str, ...], bool]:
+    """`a`, `b`, `c` (each word once, at most five), and whether there are several."""
+    shown = tuple(f"`{w[:30]}`" for w in dict.fromkeys(words))[:5]
+    return shown, len(shown) > 1
 
 
-def _too_common(words: list[str], filtered: bool) -> str:
+def _too_common(words: list[str], filtered: bool) -> Note:
     listed, several = _listed(words)
-    subject = f"{listed} are too common words" if several else f"{listed} is too common a word"
-    every = "every practice that matches the filters" if filtered else "every practice"
-    return f"{subject} to search for; showing {every}."
+    if filtered:
+        if several:
+            return Note(
+                N_("%(words)s are too common words to search for; showing every practice that matches the filters."),
+                words=listed,
+            )
+        return Note(
+            N_("%(words)s is too common a word to search for; showing every practice that matches the filters."),
+            words=listed,
+        )
+    if several:
+        return Note(N_("%(words)s are too common words to search for; showing every practice."), words=listed)
+    return Note(N_("%(words)s is too common a word to search for; showing every practice."), words=listed)
 
 
-def one_character(words: list[str]) -> str:
+def one_character(words: list[str]) -> Note:
     """The note for a query of one-character words that found nothing."""
     listed, several = _listed(words)
-    more = "longer words" if several else "more of the word"
-    return (
-        f"No practice has the one-character word{'s' if several else ''} {listed}; type {more}, "
-        "or at least two letters and `*` (like `in*`)."
+    if several:
+        return Note(
+            N_(
+                "No practice has the one-character words %(words)s; type longer words, "
+                "or at least two letters and `*` (like `in*`)."
+            ),
+            words=listed,
+        )
+    return Note(
+        N_(
+            "No practice has the one-character word %(words)s; type more of the word, "
+            "or at least two letters and `*` (like `in*`)."
+        ),
+        words=listed,
     )

@@ -80,9 +80,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     caching.init_app(app)  # before the compressor: its hook then runs first, and the cache keeps its output
     Compress(app)
 
-    from . import api, errors, exports, maps, pages
+    from . import api, compare, errors, exports, maps, pages
 
-    for blueprint in (pages.bp, api.bp, exports.bp, maps.bp):
+    for blueprint in (pages.bp, compare.bp, api.bp, exports.bp, maps.bp):
         app.register_blueprint(blueprint)
     errors.init_app(app)
 

@@ -18,14 +18,19 @@ import io
 import json
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from typing import Any
 from xml.etree import ElementTree as ET
 
-from flask import Blueprint, Response, request, stream_with_context
+from flask import Blueprint, Response, request, stream_with_context, url_for
 
+from ..facets import FACETS
 from ..model import Practice, Query
 from ..search import parse_params
+from .i18n import current
+from .i18n import gettext as _
+from .pages import EDITORS, describe, feed_url
 from .views import error_response, request_params, searcher, vocabs
 
 bp = Blueprint("exports", __name__)
@@ -187,10 +192,23 @@ def _text(value: str) -> str:
 
 @bp.route("/feed.atom")
 def feed():
+    """The newest practices of a search: the search page's words and filters, in the
+    reader's language (`?lang=`); without them, of every practice."""
+    params = request_params()
+    query, problems = parse_params(params, vocabs())
+    problems = [p for p in problems if p.parameter not in ("page", "per_page", "sort")]
+    if problems:
+        return error_response(400, " ".join(p.sentence for p in problems[:10]))
+    lang = current()
     base = request.host_url.rstrip("/")
-    entries = searcher().recently_added(FEED_SIZE)
+    filtered = bool(query.text.strip() or any(query.filters.values()))
+    entries = searcher().recently_added(FEED_SIZE, query if filtered else None)
+    state = {k: v for k, v in params.items() if k == "q" or k in FACETS}
+    self_url = base + feed_url(state)
+    language: dict[str, Any] = {"lang": lang} if lang != "en" else {}
+    search_url = base + url_for("pages.search", **{**state, "sort": "newest", **language})
     # Unqualified names under a default namespace declared on the root: plain Atom markup.
-    root = ET.Element("feed", {"xmlns": ATOM, XML_LANG: "en"})
+    root = ET.Element("feed", {"xmlns": ATOM, XML_LANG: lang})
 
     def add(parent, tag: str, text: str | None = None, **attrs: str):
         element = ET.SubElement(parent, tag, attrs)
@@ -198,20 +216,21 @@ def feed():
             element.text = _text(text)
         return element
 
-    add(root, "id", "urn:labb:feed:new-practices")
-    add(root, "title", "labb, the Integration Lab: new practices")
-    add(root, "subtitle", "The most recently added integration practices of Europe's regions.")
+    add(root, "id", f"urn:labb:feed:{self_url.removeprefix(base)}" if filtered else "urn:labb:feed:new-practices")
+    title = _("labb, the Integration Lab: new practices")
+    add(root, "title", f"{title}: {describe(searcher().search(replace(query, per_page=1)))}" if filtered else title)
+    add(root, "subtitle", _("The most recently added integration practices of Europe's regions."))
     updated = max((p.reviewed or p.added for p in entries), default=None)
     add(root, "updated", _stamp(updated) if updated else datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
-    add(root, "link", rel="self", type="application/atom+xml", href=f"{base}/feed.atom")
-    add(root, "link", rel="alternate", type="text/html", href=f"{base}/?sort=newest")
+    add(root, "link", rel="self", type="application/atom+xml", href=self_url)
+    add(root, "link", rel="alternate", type="text/html", href=search_url)
     author = add(root, "author")
-    add(author, "name", "labb editors")
+    add(author, "name", _(EDITORS))
     add(root, "generator", "labb")
     for p in entries:
         entry = add(root, "entry")
-        title_lang, title = p.title_in("en")
-        summary_lang, summary = p.summary_in("en")
+        title_lang, title = p.title_in(lang)
+        summary_lang, summary = p.summary_in(lang)
         add(entry, "id", f"urn:labb:practice:{p.id}")
         add(entry, "title", title, type="text", **{XML_LANG: title_lang})
         add(entry, "link", rel="alternate", type="text/html", href=f"{base}/practices/{p.id}")
@@ -224,7 +243,7 @@ def feed():
                 "category",
                 term=dimension,
                 scheme=f"{base}/?dimension=",
-                label=vocabs()["dimensions"].label(dimension, "en"),
+                label=vocabs()["dimensions"].label(dimension, lang),
             )
     xml = '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, encoding="unicode")
     return Response(xml, mimetype="application/atom+xml", headers={"Cache-Control": "public, max-age=600"})

@@ -17,12 +17,14 @@ from typing import Any
 
 from babel import Locale
 from babel.dates import format_date
+from babel.lists import format_list
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_currency, format_decimal, format_percent
 from babel.support import NullTranslations, Translations
 from flask import Flask, g, request, url_for
 
+from ..model import Note
 from ..vocab import LABEL_LANGUAGES
 
 LANGUAGES = LABEL_LANGUAGES
@@ -50,6 +52,13 @@ def current() -> str:
 def gettext(message: str, **values) -> str:
     text = translations(current()).gettext(message)
     return text % values if values else text
+
+
+def say(note: str) -> str:
+    """A search's note in the reader's language (a plain string as it is)."""
+    if not isinstance(note, Note):
+        return note
+    return note.say(gettext, lambda words: format_list(list(words), locale=current()))
 
 
 def ngettext(singular: str, plural: str, n: int, **values) -> str:

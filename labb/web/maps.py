@@ -25,7 +25,7 @@ from flask import Blueprint, abort, render_template, request, url_for
 from ..facets import FACETS
 from ..model import Query, Results, fold
 from ..search import run
-from .i18n import current, ngettext, number, percent
+from .i18n import current, ngettext, number, percent, say
 from .pages import describe
 from .views import request_params, searcher, vocabs
 
@@ -332,7 +332,7 @@ def map_page():
         total=results.total,
         filtered=filtered,
         describe=describe(results) if filtered else None,
-        notes=results.notes,
+        notes=[say(note) for note in results.notes],
         list_url=url_for("pages.search", **state),
         all_url=url_for("maps.map_page"),
         outline_url=url_for("static", filename="map/europe.svg"),

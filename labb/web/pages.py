@@ -8,14 +8,16 @@ in the URL, so any page can be bookmarked and works without JavaScript.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote, urlencode
 
 from flask import Blueprint, abort, current_app, render_template, request, url_for
 from markupsafe import Markup
 
 from ..facets import FACETS, N_, REGISTRY
-from ..model import SORTS, Practice, Results, fold
+from ..model import SORTS, FacetValue, Practice, Query, Results, fold
 from ..search import run
-from .i18n import current, long_date, ngettext, percent
+from .compare import MAX_COMPARE
+from .i18n import current, long_date, ngettext, percent, say
 from .i18n import gettext as _
 from .views import Link, label, plain, request_params, rich, searcher, vocabs
 
@@ -40,54 +42,91 @@ def _only(state: dict[str, list[str]], keys: tuple[str, ...]) -> dict[str, Any]:
     return {k: v for k, v in state.items() if k in keys}
 
 
+class Urls:
+    """Addresses of one page (the search page by default) for changed search states,
+    routed once: a search page has hundreds of toggle links, and routing each of them
+    cost as much as the search. The interface language, when the URL chose it, stays
+    last, as `url_for` would put it."""
+
+    def __init__(self, state: dict[str, list[str]], endpoint: str = "pages.search"):
+        self.state = state
+        path, _, kept = url_for(endpoint).partition("?")
+        self.path = path
+        self.kept = [(name, value) for name, _, value in (pair.partition("=") for pair in kept.split("&") if pair)]
+
+    def __call__(self, **changes: list[str] | None) -> str:
+        new = {k: v for k, v in {**self.state, **changes}.items() if v}
+        if new.get("sort") == ["relevance"]:
+            del new["sort"]
+        pairs = [(k, value) for k, values in new.items() for value in values]
+        query = urlencode([*pairs, *self.kept], quote_via=quote, safe=":,")
+        return f"{self.path}?{query}" if query else self.path
+
+
 def _url(state: dict[str, list[str]], **changes: list[str] | None) -> str:
-    new: dict[str, Any] = {k: v for k, v in {**state, **changes}.items() if v}
-    if new.get("sort") == ["relevance"]:
-        del new["sort"]
-    return url_for("pages.search", **new)
+    return Urls(state)(**changes)
+
+
+def _toggled(chosen: list[str], value: FacetValue) -> list[str]:
+    """The selected values of a facet after a click on `value`."""
+    return [v for v in chosen if v != value.value] if value.selected else [*chosen, value.value]
+
+
+TOP_VALUES = 8
+"""A long facet lists this many values, and the others under "show all"."""
 
 
 def facet_view(results: Results, state: dict[str, list[str]]) -> list[dict[str, Any]]:
-    """Each facet as plain data: its values with counts and toggle URLs, grouped where useful."""
+    """Each facet as plain data: its values with counts and toggle URLs, the first
+    `TOP_VALUES` (and any selected one) before "show all"; the region facet as a tree,
+    the evaluation criteria as a matrix of criterion by level."""
     out = []
-    countries, lang = vocabs().countries, current()
+    url = Urls(state)
     for facet in REGISTRY:
         chosen = list(state.get(facet.name, []))
-        links = []
-        for value in results.facets.get(facet.name, ()):
-            toggled = [v for v in chosen if v != value.value] if value.selected else [*chosen, value.value]
-            links.append(
-                (
-                    value.group,
-                    Link(
-                        value.label,
-                        _url(state, **{facet.name: toggled, "page": None}),
-                        value.count,
-                        value.selected,
-                        value.value,
-                    ),
-                )
-            )
+        links = [
+            Link(value.label, url(**{facet.name: _toggled(chosen, value)}), value.count, value.selected, value.value)
+            for value in results.facets.get(facet.name, ())
+        ]
         if not links:
             continue
-        groups: dict[str | None, list[Link]] = {}
-        for group, link in links:
-            groups.setdefault(group, []).append(link)
-        grouped = [
-            (countries.label(g, lang) if g else None, items)
-            for g, items in sorted(groups.items(), key=lambda kv: fold(countries.label(kv[0], lang)) if kv[0] else "")
-        ]
+        top = [link for n, link in enumerate(links) if n < TOP_VALUES or link.selected]
         out.append(
             {
                 "name": facet.name,
                 "title": _(facet.title),
-                "groups": grouped,
-                "tree": region_tree([link for _, link in links], lang) if facet.name == "region" else None,
-                "open": facet.open or any(link.selected for _, link in links),
-                "selected": sum(1 for _, link in links if link.selected),
+                "top": top,
+                "more": [link for link in links if link not in top],
+                "tree": region_tree(links, current()) if facet.name == "region" else None,
+                "matrix": criteria_matrix(links) if facet.name == "criterion" else None,
+                "open": facet.open or any(link.selected for link in links),
+                "selected": sum(1 for link in links if link.selected),
             }
         )
     return out
+
+
+def criteria_matrix(links: list[Link]) -> dict[str, Any]:
+    """The evaluation criteria as rows and the levels as columns: each cell the toggle
+    of `criterion:level` with its count (None where no practice has it). A criterion
+    selected without a level keeps its own link, in its row."""
+    v = vocabs()
+    by_value = {link.value: link for link in links}
+    levels = list(v["levels"].terms)
+    rows = []
+    for criterion in v["criteria"].terms:
+        cells = [by_value.get(f"{criterion}:{level}") for level in levels]
+        if not any(cells) and criterion not in by_value:
+            continue
+        rows.append(
+            {
+                "id": criterion,
+                "label": label("criteria", criterion),
+                "any": by_value.get(criterion),
+                "cells": cells,
+            }
+        )
+    return {"levels": [(level, label("levels", level)) for level in levels], "rows": rows}
 
 
 def region_tree(links: list[Link], lang: str) -> list[dict[str, Any]]:
@@ -126,18 +165,14 @@ def region_tree(links: list[Link], lang: str) -> list[dict[str, Any]]:
     return [node(c) for c in sorted(children.get(None, ()), key=lambda c: fold(by_code[c].label))]
 
 
-def chips(results: Results, state: dict[str, list[str]]) -> list[Link]:
+def chips(results: Results, url: Urls) -> list[Link]:
     out = []
     for facet in REGISTRY:
         for value in results.facets.get(facet.name, ()):
             if value.selected:
-                rest = [v for v in state.get(facet.name, []) if v != value.value]
-                out.append(
-                    Link(
-                        _("%(facet)s: %(value)s", facet=_(facet.title), value=value.label),
-                        _url(state, **{facet.name: rest, "page": None}),
-                    )
-                )
+                rest = [v for v in url.state.get(facet.name, []) if v != value.value]
+                text = _("%(facet)s: %(value)s", facet=_(facet.title), value=value.label)
+                out.append(Link(text, url(**{facet.name: rest})))
     return out
 
 
@@ -159,7 +194,7 @@ def describe(results: Results) -> str:
     return _("All practices")
 
 
-def pagination(results: Results, state: dict[str, list[str]]) -> list[Link]:
+def pagination(results: Results, url: Urls) -> list[Link]:
     page, pages = results.query.page, results.pages
     if pages <= 1:
         return []
@@ -168,9 +203,48 @@ def pagination(results: Results, state: dict[str, list[str]]) -> list[Link]:
     for n in numbers:
         if n - previous > 1:
             links.append(Link("…", ""))
-        links.append(Link(str(n), _url(state, page=[str(n)] if n > 1 else None), selected=n == page))
+        links.append(Link(str(n), url(page=[str(n)] if n > 1 else None), selected=n == page))
         previous = n
     return links
+
+
+FEW = 3
+"""Fewer results than this, and the page offers wider searches."""
+MAX_WIDER = 8
+
+
+def wider(results: Results, url: Urls) -> list[Link]:
+    """When no practice, or very few, match: the same search without each selected
+    filter value and without each word (or without the words at all), each with its
+    count, most results first; only those that find more than this search does."""
+    if results.total >= FEW:
+        return []
+    options: list[tuple[str, dict[str, list[str] | None]]] = []
+    for facet in REGISTRY:
+        for value in results.facets.get(facet.name, ()):
+            if value.selected:
+                rest = [v for v in url.state.get(facet.name, []) if v != value.value]
+                what = _("%(facet)s: %(value)s", facet=_(facet.title), value=value.label)
+                options.append((_("without the filter “%(filter)s”", filter=what), {facet.name: rest}))
+    words = results.query.text.split()
+    if len(words) > 1:
+        for n, word in enumerate(words):
+            options.append((_("without the word “%(word)s”", word=word), {"q": [" ".join(words[:n] + words[n + 1 :])]}))
+    elif words and len(options):
+        options.append((_("without the words"), {"q": None}))
+    found = []
+    for text, change in options[:MAX_WIDER]:
+        params = {k: v for k, v in {**url.state, **change}.items() if v}
+        total = run({**params, "lang": [current()], "per_page": ["1"]}, searcher()).total
+        if total > results.total:
+            found.append(Link(text, url(**change), total))
+    return sorted(found, key=lambda link: -(link.count or 0))
+
+
+def feed_url(state: dict[str, list[str]]) -> str:
+    """The Atom feed of this search's newest practices, in the reader's language."""
+    language = {"lang": current()} if current() != "en" else {}
+    return url_for("exports.feed", **{**_only(state, ("q", *FACETS)), **language})
 
 
 @bp.route("/")
@@ -180,32 +254,40 @@ def search():
     results = run(params, searcher())
     query = results.query
     state = _state(params)
+    url = Urls(state)
     page, pages = results.query.page, results.pages
     if results.page_problem:  # past the last page: a 404 that links to the last one
-        last = _url(state, page=[str(pages)] if pages > 1 else None)
+        last = url(page=[str(pages)] if pages > 1 else None)
         message = Markup('<a href="{}">{}</a>').format(last, results.page_problem.sentence)
         return render_template("error.html", status=404, title=_("Page not found"), message=message), 404
+    facets = facet_view(results, state)
+    everything = Urls({})
     return render_template(
         "search.html",
         results=results,
-        notes=results.notes,
+        notes=[say(note) for note in results.notes],
         describe=describe(results),
-        facets=facet_view(results, state),
-        chips=chips(results, state),
-        clear_url=_url({k: v for k, v in state.items() if k in ("q", "sort", "lang")}),
-        sorts=[
-            Link(_(SORT_LABELS[s]), _url(state, sort=[s], page=None), selected=s == query.sort, value=s) for s in SORTS
-        ],
-        pages=pagination(results, state),
-        previous_url=_url(state, page=[str(page - 1)] if page > 2 else None) if 1 < page <= pages else None,
-        next_url=_url(state, page=[str(page + 1)]) if page < pages else None,
-        suggestion_url=_url(state, q=[results.suggestion], page=None) if results.suggestion else None,
+        facets=facets,
+        selected=sum(f["selected"] for f in facets),
+        chips=chips(results, url),
+        wider=wider(results, url),
+        clear_url=url(**{name: None for name in FACETS}),
+        sorts=[Link(_(SORT_LABELS[s]), url(sort=[s]), selected=s == query.sort, value=s) for s in SORTS],
+        pages=pagination(results, url),
+        previous_url=url(page=[str(page - 1)] if page > 2 else None) if 1 < page <= pages else None,
+        next_url=url(page=[str(page + 1)]) if page < pages else None,
+        suggestion_url=url(q=[results.suggestion]) if results.suggestion else None,
         corrected=Markup(", ").join(Markup("<em>{}</em>").format(found) for _, found in results.corrected),
-        exact_url=_url(state, exact=["1"], page=None),
+        exact_url=url(exact=["1"], page=None),
         hidden={k: v for k, v in state.items() if k not in ("q", "exact")},  # a new query is corrected again
         map_url=url_for("maps.map_page", **dict(_only(state, ("q", *FACETS)))),
+        feed_url=feed_url(state),
         first=(page - 1) * query.per_page + 1,
-        facet_url=lambda facet, value: _url({}, **{facet: [value]}),
+        facet_url=lambda facet, value: everything(**{facet: [value]}),
+        skip_to="results",
+        max_compare=MAX_COMPARE,
+        levels=[(level, label("levels", level)) for level in vocabs()["levels"].terms],
+        legend=any(hit.practice.evaluation for hit in results.hits),
         label=label,
     )
 
@@ -287,4 +369,43 @@ def practice(practice_id: str):
         edit_url=f"{current_app.config['REPOSITORY_URL']}/{path}" if path else None,
         facet_url=lambda facet, value: url_for("pages.search", **{facet: value}),
         label=label,
+    )
+
+
+@bp.route("/assessment")
+def assessment():
+    """How practices are assessed: the REGIN criteria and levels in the reader's
+    language, and who assessed the practices and when, from their `assessment`."""
+    lang = current()
+    v = vocabs()
+    assessors: dict[str, dict[str, Any]] = {}
+    unassessed = 0
+    total, practices = searcher().ordered(Query(sort="title"))
+    for p in practices:
+        if not p.evaluation:
+            unassessed += 1
+            continue
+        by = p.assessment.by if p.assessment else EDITORS
+        seen = assessors.setdefault(by, {"count": 0, "first": None, "last": None})
+        seen["count"] += 1
+        if p.assessment:
+            day = p.assessment.date
+            seen["first"] = min(seen["first"] or day, day)
+            seen["last"] = max(seen["last"] or day, day)
+    return render_template(
+        "assessment.html",
+        criteria=[(c, t.label_in(lang), t.description_in(lang)) for c, t in v["criteria"].terms.items()],
+        levels=[(lv, t.label_in(lang), t.description_in(lang)) for lv, t in v["levels"].terms.items()],
+        assessors=[
+            {
+                "by": _(EDITORS) if by == EDITORS else by,
+                "count": seen["count"],
+                "first": long_date(seen["first"]),
+                "last": long_date(seen["last"]),
+            }
+            for by, seen in sorted(assessors.items(), key=lambda kv: -kv[1]["count"])
+        ],
+        total=total,
+        unassessed=unassessed,
+        facet_url=lambda facet, value: url_for("pages.search", **{facet: value}),
     )
