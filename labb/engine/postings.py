@@ -5,10 +5,10 @@ each term's postings are read once per generation, with the scores Whoosh's own
 weighting gives them (BM25F), and kept as arrays; a query is then a few set
 operations on roaring bitmaps and additions of numpy score vectors. The scores are
 Whoosh's: a union or an intersection scores the sum of its parts that match, as
-Whoosh's matchers do, a disjunction-max (with no tie-break) the best of them, and a
-phrase the sum of its words' scores where they stand next to each other (their
-positions are read once per generation too). Other query kinds with their own
-matching rules (prefixes, wildcards, fuzzy terms) are handed to Whoosh itself.
+Whoosh's matchers do, and a phrase the sum of its words' scores where they stand
+next to each other (their positions are read once per generation too). Other
+query kinds with their own matching rules (prefixes, wildcards, fuzzy terms) are
+handed to Whoosh itself.
 """
 
 from __future__ import annotations
@@ -94,14 +94,6 @@ class Evaluator:
                 ids = ids | other if isinstance(node, wq.Or) else ids & other
             scores = sum((scores for _, scores in parts), self._zeros()) * node.boost
             return ids, scores if isinstance(node, wq.Or) else self._only(ids, scores)
-        if type(node) is wq.DisjunctionMax and node.tiebreak == 0:
-            parts = [self._node(q) for q in node.subqueries]
-            ids = BitMap()
-            best = self._zeros()
-            for other, scores in parts:
-                ids |= other
-                best = np.maximum(best, scores)
-            return ids, best * node.boost
         if type(node) is wq.AndNot:
             ids, scores = self._node(node.a)
             excluded, _ = self._node(node.b)

@@ -41,10 +41,6 @@ def _leaves(
     if isinstance(node, (wq.ConstantScoreQuery, wq.Term, wq.Phrase, wq.Prefix, wq.Wildcard)):
         yield node, boost, corrected
         return
-    if isinstance(node, wq.DisjunctionMax):
-        best = max(node.subqueries, key=lambda q: float(gen.evaluator.evaluate(q).scores[docnum]))
-        yield from _leaves(best, boost * node.boost, corrected, docnum=docnum, gen=gen)
-        return
     if isinstance(node, wq.Not):
         return
     if isinstance(node, wq.AndNot):

@@ -42,9 +42,7 @@ class Bridge:
     A label match is scored like a word in a short text (BM25): a value that few
     practices carry weighs more than a common one, a word of a one-word label more
     than one of a long label, and the whole is weighted by `LABEL_WEIGHT`, below
-    words in the practice's own texts. A query word that names several terms counts
-    once, with its best one (a disjunction-max), so a word does not outweigh the
-    texts by naming many labels."""
+    words in the practice's own texts."""
 
     def __init__(self, vocabs: Vocabularies, stemmers: Mapping[str, str]):
         self.stemmers = dict(stemmers)
@@ -97,14 +95,11 @@ class Bridge:
         def visit(node: Any) -> Any:
             if isinstance(node, wq.Or):
                 words = [q.text for q in node.subqueries if isinstance(q, wq.Term) and q.fieldname == "plain"]
-                extra = []
-                for word in words:  # a word that names several terms counts once, by its best
-                    named = [
-                        wq.ConstantScoreQuery(wq.Term(field, value), self.score(gen, field, value, length))
-                        for (field, value), length in sorted(self.matches(word).items())
-                    ]
-                    if named:
-                        extra.append(named[0] if len(named) == 1 else wq.DisjunctionMax(named))
+                extra = [
+                    wq.ConstantScoreQuery(wq.Term(field, value), self.score(gen, field, value, length))
+                    for word in words
+                    for (field, value), length in sorted(self.matches(word).items())
+                ]
                 if extra:
                     return wq.Or([*node.subqueries, *extra])
             return node
