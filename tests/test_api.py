@@ -24,7 +24,7 @@ from labb.web.exports import COLUMNS
 from .conftest import GOOD, REPO
 
 ATOM = "{http://www.w3.org/2005/Atom}"
-READ_PARAMETERS = {"q", *FACETS, "sort", "page", "per_page", "lang"}
+READ_PARAMETERS = {"q", *FACETS, "sort", "page", "per_page", "lang", "exact"}
 """What search.parse_params reads: every one must be documented, and nothing else."""
 
 VARIANTS = {
@@ -481,7 +481,7 @@ def test_export_rows(client):
 
 def test_json_export_rows(client):
     data = client.get("/export.json", query_string={"country": "FI", "q": "Pudasjärvi"}).get_json()
-    assert data["query"] == {"q": "Pudasjärvi", "country": ["FI"], "sort": "relevance", "lang": "en"}
+    assert data["query"] == {"q": "Pudasjärvi", "country": ["FI"], "sort": "relevance", "lang": "en", "exact": False}
     [row] = [r for r in data["results"] if r["id"] == "xx-good-practice"]
     assert row["dimensions"] == ["language", "reception-orientation"]
     assert row["criteria"] == {"innovation": "strong"}
