@@ -64,6 +64,10 @@ class Evaluator:
         ids, scores = self._node(node)
         return Matched(ids & self.live, scores)
 
+    def frequency(self, term: Any) -> int:
+        """How many documents have `term` (read from the cached postings)."""
+        return len(self._postings(term)[0])
+
     def _zeros(self) -> np.ndarray:
         return np.zeros(self.size, dtype=np.float64)
 

@@ -89,6 +89,9 @@ def tolerate(gen: Generation, parsed: Any, alternatives: Callable[[str], Any]) -
         if len(words) != 1:
             return node
         word = words[0]
+        terms = [q for q in node.subqueries if isinstance(q, wq.Term)]
+        if max(map(gen.evaluator.frequency, terms)) > RARE:
+            return node  # a common word (the usual case), known without adding up scores
         found = len(gen.evaluator.evaluate(node).ids)
         if found > RARE or not max_edits(word):
             return node
