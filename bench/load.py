@@ -1,6 +1,7 @@
 """Load test: the real server (`labb serve`, waitress) under N concurrent clients.
 
     python bench/load.py --size 10000 --clients 8,32 --seconds 20 [--workers N] [--no-cache] [--json out.json]
+                         [--peer datasette]
 
 A synthetic corpus of --size practices (bench/corpus.py, fixed seed) is generated
 in the work folder, or reused when it is already there; the index is built with
@@ -23,6 +24,10 @@ sending the request to reading the whole body) and the errors: any status other
 than the intended one (200, or 404 for the unknown ids) or any exception. Errors
 must be 0. The client threads run on the same machine as the server, so on a small
 machine they take part of its CPU; `cpu_count` is in the JSON.
+
+With `--peer datasette` (`pip install -e '.[bench]'`) the same corpus is then served
+by Datasette from SQLite with FTS5 (bench/peer.py says how each request is
+translated) and driven by the same clients, seeds and mix; its lines start with `ds`.
 """
 
 from __future__ import annotations
@@ -252,6 +257,7 @@ def client(
     gzip: bool,
     tally: Tally,
     lock: threading.Lock,
+    translate=None,
 ) -> None:
     rng = random.Random(seed)
     headers = {"Accept-Encoding": "gzip"} if gzip else {}
@@ -262,6 +268,8 @@ def client(
         if now >= stop:
             break
         kind, path, expected = next_request(rng, pools_)
+        if translate is not None:
+            path = translate(path)
         sent = now
         try:
             if conn is None:
@@ -309,14 +317,28 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
 
 
-def run(server: Server, p: Pools, clients: int, seconds: float, warmup: float, gzip: bool, seed: int) -> dict:
+def run(server, p: Pools, clients: int, seconds: float, warmup: float, gzip: bool, seed: int, translate=None) -> dict:
+    """One measured run against `server` (anything with `host` and `port`); `translate`
+    turns each request of the mix into the server's own address for it (the peer's)."""
     tally, lock = Tally(), threading.Lock()
     start = time.perf_counter()
     measure_from, stop = start + warmup, start + warmup + seconds
     threads = [
         threading.Thread(
             target=client,
-            args=(server.host, server.port, p, seed * 1000 + i, start, measure_from, stop, gzip, tally, lock),
+            args=(
+                server.host,
+                server.port,
+                p,
+                seed * 1000 + i,
+                start,
+                measure_from,
+                stop,
+                gzip,
+                tally,
+                lock,
+                translate,
+            ),
         )
         for i in range(clients)
     ]
@@ -350,6 +372,39 @@ def run(server: Server, p: Pools, clients: int, seconds: float, warmup: float, g
     }
 
 
+def report(label: str, figures: dict) -> None:
+    """One line of the table, and the first errors (if any) on stderr."""
+    memory = f"   ({figures['server_rss_mb']} MB)" if "server_rss_mb" in figures else ""
+    print(
+        f"{label:>7} {figures['requests_per_s']:>8} {figures['median_ms'] or '-':>10} {figures['p95_ms']:>8} "
+        f"{figures['p99_ms']:>8} {figures['errors']:>6}{memory}",
+        flush=True,
+    )
+    for example in figures["error_examples"]:
+        print(f"        error: {example}", file=sys.stderr)
+
+
+def run_peer(args, index_dir: Path, p: Pools, counts: list[int]) -> list[dict]:
+    """The same client mix, seeds and client counts against Datasette, printed as a table."""
+    import peer
+
+    folder = args.workdir / f"peer-{args.size}-{args.seed}"
+    folder.mkdir(exist_ok=True)
+    db = peer.build(index_dir, folder / "labb.db")  # Datasette names the database after the file
+    server = peer.Datasette(db)
+    print(f"peer: datasette {server.url} (one process)", file=sys.stderr)
+    runs = []
+    try:
+        for n in counts:
+            figures = run(server, p, n, args.seconds, args.warmup, not args.no_gzip, args.seed, peer.translate)
+            figures["server_rss_mb"] = server.rss_mb()
+            runs.append(figures)
+            report(f"ds {n}", figures)
+    finally:
+        server.stop()
+    return runs
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", type=int, default=10_000, help="practices in the corpus")
@@ -368,6 +423,9 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--no-gzip", action="store_true", help="do not send Accept-Encoding: gzip")
     parser.add_argument("--json", type=Path, help="also write the figures here")
+    parser.add_argument(
+        "--peer", choices=["datasette"], help="also serve the corpus with Datasette (SQLite, FTS5) and drive it alike"
+    )
     args = parser.parse_args()
     counts = [int(c) for c in args.clients.split(",") if c.strip()]
 
@@ -387,24 +445,15 @@ def main() -> int:
         if args.cold > 0 and counts:
             # Right after the start: nothing read, nothing cached (another seed: other requests).
             cold = run(server, p, counts[0], args.cold, 0.0, not args.no_gzip, args.seed + 1)
-            print(
-                f"{'cold ' + str(counts[0]):>7} {cold['requests_per_s']:>8} {cold['median_ms']:>10} "
-                f"{cold['p95_ms']:>8} {cold['p99_ms']:>8} {cold['errors']:>6}",
-                flush=True,
-            )
+            report(f"cold {counts[0]}", cold)
         for n in counts:
             figures = run(server, p, n, args.seconds, args.warmup, not args.no_gzip, args.seed)
             figures["server_rss_mb"] = server.rss_mb()
             results.append(figures)
-            print(
-                f"{n:>7} {figures['requests_per_s']:>8} {figures['median_ms']:>10} {figures['p95_ms']:>8} "
-                f"{figures['p99_ms']:>8} {figures['errors']:>6}   ({figures['server_rss_mb']} MB)",
-                flush=True,
-            )
-            for example in figures["error_examples"]:
-                print(f"        error: {example}", file=sys.stderr)
+            report(str(n), figures)
     finally:
         status = server.stop()
+    peer_runs = run_peer(args, index_dir, p, counts) if args.peer else []
     out = {
         "size": args.size,
         "seconds": args.seconds,
@@ -419,6 +468,7 @@ def main() -> int:
         "server_exit": status,
         "server_5xx_logged": server.status_5xx,
         "runs": results,
+        "peer": {"name": args.peer, "runs": peer_runs} if args.peer else None,
     }
     if args.json:
         args.json.write_text(json.dumps(out, indent=2), encoding="utf-8")

@@ -13,7 +13,7 @@ from typing import Any
 import click
 from click.core import ParameterSource
 
-from . import API_VERSION, index, scaffold, schema, search, validate, vocab
+from . import API_VERSION, glossary, index, scaffold, schema, search, validate, vocab
 from .facets import FACETS
 from .model import SLUG, SORTS, Problem
 
@@ -45,6 +45,16 @@ def _vocabularies() -> vocab.Vocabularies:
     try:
         return vocab.default()
     except vocab.VocabularyError as exc:
+        for p in exc.problems:
+            click.echo(_line(p), err=True)
+        raise click.exceptions.Exit(1) from None
+
+
+def _glossary() -> None:
+    """Exit 1, listing its problems, when the shipped glossary is broken (search needs it)."""
+    try:
+        glossary.default()
+    except glossary.GlossaryError as exc:
         for p in exc.problems:
             click.echo(_line(p), err=True)
         raise click.exceptions.Exit(1) from None
@@ -86,7 +96,8 @@ def main() -> None:
     help="text: one problem a line; github: Actions annotations; json: a list.",
 )
 def validate_command(paths: tuple[Path, ...], practices_dir: Path, fmt: str) -> None:
-    """Check practice files (default: the --practices folder) and report every problem.
+    """Check practice files (default: the --practices folder) and the integration glossary;
+    report every problem.
 
     Exits 0 when there is no error (warnings allowed), 1 otherwise.
     """
@@ -95,14 +106,15 @@ def validate_command(paths: tuple[Path, ...], practices_dir: Path, fmt: str) -> 
     vocabs = _vocabularies()
     targets = list(paths) or [practices_dir]
     corpus = validate.check_paths(targets, vocabs)
+    problems = [*glossary.shipped()[1], *corpus.problems]  # the glossary's files are checked on every run
     if fmt == "json":
-        click.echo(json.dumps([p.as_dict() for p in corpus.problems], ensure_ascii=False, indent=2))
+        click.echo(json.dumps([p.as_dict() for p in problems], ensure_ascii=False, indent=2))
     else:
         render = _github if fmt == "github" else _line
-        for problem in corpus.problems:
+        for problem in problems:
             click.echo(render(problem))
-    errors = len(corpus.errors)
-    warnings = len(corpus.problems) - errors
+    errors = sum(p.severity == "error" for p in problems)
+    warnings = len(problems) - errors
     click.echo(f"{len(corpus.files)} file(s) checked: {errors} error(s), {warnings} warning(s)", err=True)
     sys.exit(1 if errors else 0)
 
@@ -331,6 +343,7 @@ def search_command(
         raise click.BadParameter(str(problems[0]), param_hint=["--filter"])
     why: dict = {}
     try:
+        _glossary()
         searcher = search.Searcher(index_dir, vocabs)
         results, why = searcher.explain(query) if explain else (searcher.search(query), {})
     except search.NoIndex as exc:
@@ -344,6 +357,10 @@ def search_command(
         click.echo(f"note: {note}", err=True)
     for word, neighbour in results.corrected:
         click.echo(f"note: `{word}` is not in the index; also searched for `{neighbour}` (--exact: as typed)", err=True)
+    if results.also_searched:  # glossary expansion (issue 12, item 4)
+        shown, rest = results.also_searched[:5], len(results.also_searched) - 5
+        more = f" and {rest} more" if rest > 0 else ""
+        click.echo(f"also searched: {', '.join(shown)}{more}", err=True)
     if results.suggestion:
         click.echo(f"did you mean: {results.suggestion}", err=True)
     first = (query.page - 1) * query.per_page
@@ -397,6 +414,7 @@ def serve_command(
 
     if click.get_current_context().get_parameter_source("practices_dir") is not ParameterSource.DEFAULT:
         _practices_folder(practices_dir)  # a mistyped folder is reported even when no build needs it
+    _glossary()
     if not index.is_current(index_dir, _vocabularies()):
         click.echo(f"the index in {index_dir} is missing or out of date: building it first", err=True)
         build_index(practices_dir, index_dir, command="serve")

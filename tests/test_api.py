@@ -157,7 +157,8 @@ def test_api_search_equals_cli_json(client, site, words, filters, options):
 
 def test_api_search_contract(client):
     data = client.get("/api/search", query_string={"q": "Pudasjärvi"}).get_json()
-    assert set(data) == {"query", "total", "page", "per_page", "suggestion", "notes", "corrected", "results", "facets"}
+    keys = {"query", "total", "page", "per_page", "suggestion", "notes", "corrected", "also_searched", "results"}
+    assert set(data) == keys | {"facets"}
     assert set(data["facets"]) == set(FACETS)
     assert data["results"][0]["id"] == "xx-good-practice"
     assert data["results"][0]["url"] == "/practices/xx-good-practice"

@@ -54,6 +54,41 @@ def test_the_internals_labb_relies_on_are_there():
     assert system.unpack_uint(system.pack_uint(3)) == (3,)
     for name in ("K1", "B", "idf", "avgfl"):
         assert name in inspect.getsource(scoring.BM25FScorer.__init__), name
+    for method in ("_read_ids", "_read_weights", "_next_block", "is_active"):
+        assert callable(getattr(whoosh3.W3LeafMatcher, method)), method
+    for attribute in ("self._ids", "self._weights", "self._i"):
+        assert attribute in inspect.getsource(whoosh3.W3LeafMatcher._goto), attribute
+
+
+def test_postings_read_a_block_at_a_time_equal_those_read_one_by_one(tmp_path):
+    """The block reader gives every posting of a term, with the same frequencies, as the
+    matcher's own one-posting-at-a-time interface, over several blocks and segments."""
+    import numpy as np
+
+    from labb import engine
+    from labb.engine.postings import _blocks
+
+    schema = engine.Schema(id=engine.ID(stored=True), body=engine.TEXT())
+    ix = engine.create_in(str(tmp_path), schema)
+    for part in range(2):  # two segments
+        writer = ix.writer()
+        for n in range(700):  # more than one block (128 postings a block)
+            writer.add_document(
+                id=f"{part}-{n}", body=" ".join(["common"] * (1 + n % 5) + (["rare"] if n % 97 == 0 else []))
+            )
+        writer.commit(merge=False)
+    with ix.searcher() as searcher:
+        assert len(searcher.leaf_searchers()) == 2
+        for word in ("common", "rare"):
+            for leaf, _ in searcher.leaf_searchers():
+                one = engine.query.Term("body", word).matcher(leaf)
+                ids, weights = [], []
+                while one.is_active():
+                    ids.append(one.id())
+                    weights.append(one.weight())
+                    one.next()
+                docs, found = _blocks(engine.query.Term("body", word).matcher(leaf))
+                assert docs.tolist() == ids and np.allclose(found, weights) and ids
 
 
 def test_segments_written_apart_read_as_one_index(tmp_path):

@@ -510,10 +510,13 @@ def test_the_region_tree_on_the_search_page(shipped, vocabs):
         assert f'data-names="{code} |' in tree
     assert tree.index('data-names="FI |') < tree.index('data-names="FI1 |') < tree.index('data-names="FI1D9 |')
     assert 'aria-current="true"' in tree
-    # only branches that hold practices
+    # only branches that hold practices, down to NUTS 2 (a NUTS 3 region when it is selected)
     named = {vocabs.recode(p.region) for p in practices if p.region}
     shown = set(re.findall(r'data-names="([A-Z0-9]+) \|', tree))
-    assert shown == {c for n in named for c in [n, *_ancestors(vocabs, n)]}
+    expected = {
+        c for n in named for c in [n, *_ancestors(vocabs, n)] if vocabs.regions.get(c).extra.get("level", 0) <= 2
+    }
+    assert shown == expected | {"FI1D9"}
 
 
 def test_the_map_shows_practices_of_a_whole_nuts1_region_or_country_on_their_area(shipped, vocabs):

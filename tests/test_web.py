@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import gzip
+import io
 import json
 import re
 from html import unescape
@@ -600,3 +602,51 @@ def test_language_menu_never_links_off_site(client):
     for href in p.hrefs():
         normalised = href.replace("\\", "/")
         assert not normalised.startswith("//") and not urlsplit(normalised).netloc, href
+
+
+# -- comparing practices, following a search ---------------------------------------------------
+
+
+def test_compare_takes_ids_as_a_list_or_repeated_and_says_what_it_left_out(client):
+    ids = ["xx-good-practice", "xx-italian-work", "xx-greek-reception", "xx-swedish-health"]
+    listed = client.get("/compare?ids=" + ",".join(ids[:2]))
+    repeated = client.get("/compare?ids=xx-good-practice&ids=xx-italian-work")
+    assert listed.status_code == repeated.status_code == 200
+
+    def table(response):
+        return response.get_data(as_text=True).partition("<table")[2].partition("</table>")[0]
+
+    assert table(listed) == table(repeated) and "Work and integration in Campania" in table(listed)
+    html = client.get("/compare?ids=" + ",".join([*ids, "xx-good-practice", "no-such-practice"])).get_data(as_text=True)
+    assert html.count('<th scope="col">') == 4  # the duplicate once, the unknown one named
+    assert "Not found, so not shown: no-such-practice." in html
+    five = client.get("/compare?ids=" + ",".join([*ids, "xx-good-practice"]).replace("xx-good-practice", "x", 1))
+    assert five.status_code == 200
+    assert client.get("/compare").status_code == 200  # how to choose practices
+    assert "Tick “Compare”" in client.get("/compare").get_data(as_text=True)
+    assert client.get("/compare?ids=nothing,here").status_code == 404
+
+
+def test_compare_csv_is_the_same_table(client):
+    response = client.get("/compare.csv?ids=xx-italian-work,xx-good-practice")
+    assert response.status_code == 200
+    assert response.headers["Content-Disposition"] == 'attachment; filename="labb-comparison.csv"'
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
+    assert rows[0] == ["field", "xx-italian-work", "xx-good-practice"]
+    by_field = {row[0]: row[1:] for row in rows}
+    assert by_field["title"] == ["Work and integration in Campania", "A good start in Pudasjärvi"]
+    assert by_field["sustainability"][0] == "Weak" and by_field["where"][0].endswith("Italy")
+    assert client.get("/compare.csv?ids=nothing").status_code == 404
+
+
+def test_the_feed_follows_the_search(client):
+    all_entries = client.get("/feed.atom").get_data(as_text=True).count("<entry>")
+    health = client.get("/feed.atom?dimension=health&lang=sv")
+    assert health.status_code == 200 and health.mimetype == "application/atom+xml"
+    text = health.get_data(as_text=True)
+    assert text.count("<entry>") == 1 < all_entries
+    assert "urn:labb:practice:xx-swedish-health" in text and 'xml:lang="sv"' in text
+    assert client.get("/feed.atom?dimension=no-such-area").status_code == 400
+    page = client.get("/?dimension=health&lang=sv").get_data(as_text=True)
+    assert '<link rel="alternate" type="application/atom+xml"' in page
+    assert 'href="/feed.atom?dimension=health&amp;lang=sv"' in page

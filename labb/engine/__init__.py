@@ -25,6 +25,8 @@ Internals relied on (see `segments`, `fields` and `postings`):
     `whoosh.system.pack_uint`: a faster path that writes the same postings
     (`fields.WordPositions`, `fields.WordFrequency`);
   - a matcher's `is_active`, `id`, `next`, `weight`, `score`, `value_as("positions")`,
+    and of `whoosh.codec.whoosh3.W3LeafMatcher` its block: `_read_ids`, `_read_weights`,
+    `_next_block`, `_ids`, `_weights`, `_i` (a term's postings read a block at a time),
     its `scorer` with `K1`, `B`, `idf`, `avgfl`, and a reader's `doc_field_length`:
     `postings.Evaluator` reads each term's postings once per generation, with the
     BM25F scores Whoosh gives them, and evaluates queries on bitmaps (checked

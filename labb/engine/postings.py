@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 from pyroaring import BitMap
 from whoosh import query as wq
+from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.scoring import BM25FScorer
 
 TERM_CACHE = 50_000
@@ -150,15 +151,18 @@ class Evaluator:
         the scorer's own statistics and the same arithmetic as whoosh.scoring.bm25."""
         scorer: Any = getattr(matcher, "scorer", None)
         bm25f = type(scorer) is BM25FScorer
-        value = matcher.weight if bm25f else matcher.score
-        ids: list[int] = []
-        values: list[float] = []
-        while matcher.is_active():
-            ids.append(matcher.id())
-            values.append(value())
-            matcher.next()
-        docs = np.asarray(ids, dtype=np.int64)
-        found = np.asarray(values, dtype=np.float64)
+        if bm25f and type(matcher) is W3LeafMatcher:
+            docs, found = _blocks(matcher)
+        else:
+            value = matcher.weight if bm25f else matcher.score
+            ids: list[int] = []
+            values: list[float] = []
+            while matcher.is_active():
+                ids.append(matcher.id())
+                values.append(value())
+                matcher.next()
+            docs = np.asarray(ids, dtype=np.int64)
+            found = np.asarray(values, dtype=np.float64)
         if not bm25f:
             return docs, found
         fl = self._lengths(searcher, offset, fieldname)[docs]
@@ -235,3 +239,24 @@ def _adjacent(positions: list[tuple[int, ...]]) -> bool:
         if not starts:
             return False
     return True
+
+
+def _blocks(matcher: Any) -> tuple[np.ndarray, np.ndarray]:
+    """All the postings of a segment's term, a block at a time: the block's document
+    numbers and term frequencies as Whoosh's W3 codec decodes them (`_read_ids`,
+    `_read_weights`), instead of one posting per Python call. A term in every
+    document of 10,000 costs 80 block reads instead of 30,000 calls."""
+    ids: list[Any] = []
+    weights: list[Any] = []
+    while matcher.is_active():
+        if matcher._ids is None:
+            matcher._read_ids()
+        if matcher._weights is None:
+            matcher._read_weights()
+        start = matcher._i
+        ids.append(np.asarray(matcher._ids[start:], dtype=np.int64))
+        weights.append(np.asarray(matcher._weights[start:], dtype=np.float64))
+        matcher._next_block()
+    if not ids:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
+    return np.concatenate(ids), np.concatenate(weights)

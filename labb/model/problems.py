@@ -469,6 +469,89 @@ _TABLE: tuple[ProblemCode, ...] = (
             "no-recodes": Form("the recode file needs a `recodes:` mapping of old code -> {{to: new code}}"),
         },
     ),
+    # -- the integration glossary (labb.glossary) ----------------------------------------
+    ProblemCode(
+        "glossary",
+        "error",
+        "a file in `labb/vocabularies/glossary/` has no `concepts:` mapping, a concept that is not a mapping, "
+        "a field that is not known, or an id that is not a slug",
+        "a glossary file needs a `concepts:` mapping of id -> concept",
+        "start from an existing concept in the same folder",
+        {
+            "not-a-mapping": Form(
+                "the concept `{id}` must be a mapping with `labels:`, `source:` and an optional `note:`",
+                "indent `labels:` and `source:` under the concept's id",
+            ),
+            "field": Form("`{field}` is not a field of a concept", "a concept has only `labels`, `source` and `note`"),
+            "slug": Form(
+                "`{id}` is not a valid concept id",
+                "write the id in lower case, words joined by hyphens (`intercultural-mediation`)",
+            ),
+            "labels": Form(
+                "`labels` of `{id}` must be a mapping of language code -> list of labels",
+                'write `labels:` then one line per language: `it: [mediazione interculturale, "..."]`',
+            ),
+        },
+    ),
+    ProblemCode(
+        "glossary-duplicate-id",
+        "error",
+        "two glossary concepts have the same id",
+        "the concept id `{id}` is already used in {other}",
+        "give one of the two concepts another id, or merge their labels into one",
+    ),
+    ProblemCode(
+        "glossary-language",
+        "error",
+        "a glossary label's language is not in the languages vocabulary",
+        "`{value}` is not a language code in the languages vocabulary",
+        None,
+    ),
+    ProblemCode(
+        "glossary-empty-label",
+        "error",
+        "a glossary label is blank, not a text, or only common words, or a language has no label",
+        "a label of `{id}` in `{lang}` is empty",
+        'write the label, or remove it; quote a label that holds a comma: `["reception, first"]`',
+        {
+            "no-label": Form(
+                "`{id}` has no label in `{lang}`",
+                "write at least one label (the preferred one first), or remove the line",
+            ),
+            "not-text": Form(
+                "a label of `{id}` in `{lang}` is not a text",
+                "write labels as a list of texts: `{lang}: [first label, second label]`; quote one with a comma",
+            ),
+            "stop-words": Form(
+                "the label `{label}` of `{id}` is only common words, which search ignores",
+                "write the label as the field's term, with at least one word that carries meaning",
+            ),
+        },
+    ),
+    ProblemCode(
+        "glossary-no-source",
+        "error",
+        "a glossary concept has no `source`, or its source has no http(s) `url` or no `name`",
+        "`{id}` needs a `source` with the `name` and `url` of the glossary entry it was checked against",
+        'add `source: {{name: EMN Asylum and Migration Glossary, url: "https://..."}}` (or IATE, EuroVoc)',
+        {
+            "url": Form(
+                "the source of `{id}` needs a `url` starting with https:// or http://",
+                "give the address of the glossary entry, or of the glossary's page",
+            ),
+            "name": Form(
+                "the source of `{id}` needs a `name`",
+                "name the glossary: EMN Asylum and Migration Glossary, IATE or EuroVoc",
+            ),
+        },
+    ),
+    ProblemCode(
+        "glossary-shared-label",
+        "error",
+        "two glossary concepts have the same label in the same language (compared as search compares words)",
+        "the label `{label}` ({lang}) of `{id}` is also a label of `{other}`",
+        "a label names one concept: keep it where it fits best and reword the other",
+    ),
 )
 
 

@@ -199,6 +199,8 @@ class Results:
     """What was ignored or changed, as `Note`s (plain strings are said as they are)."""
     corrected: tuple[tuple[str, str], ...] = ()
     """(word as typed, the word also searched for) for each word the index did not know."""
+    also_searched: tuple[str, ...] = ()
+    """Glossary labels searched besides the words: the concepts the query names, in other languages."""
 
     @property
     def pages(self) -> int:
@@ -223,6 +225,7 @@ class Results:
             "suggestion": self.suggestion,
             "notes": list(self.notes),
             "corrected": [{"word": word, "as": neighbour} for word, neighbour in self.corrected],
+            "also_searched": list(self.also_searched),
             "results": [h.as_dict() for h in self.hits],
             "facets": {name: [v.as_dict() for v in values] for name, values in self.facets.items()},
         }

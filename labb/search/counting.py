@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pyroaring import BitMap
 
-from ..facets import REGISTRY
+from ..facets import REGISTRY, Facet
 from ..model import FacetValue, Query
 from ..vocab import Vocabularies
 from .generations import Generation
@@ -48,15 +48,35 @@ def facet_counts(
     out: dict[str, tuple[FacetValue, ...]] = {}
     for facet in REGISTRY:
         selected = query.filters.get(facet.name, frozenset())
+        described = _described(gen, facet, query.lang, vocabs)
         counts = {}
         for v, ids in gen.bitmaps.get(facet.name, {}).items():
-            count = base(facet.group_key(v)).intersection_cardinality(ids)
+            count = base(described[v][2]).intersection_cardinality(ids)
             if count or v in selected:
                 counts[v] = count
         counts.update({v: 0 for v in selected if v not in counts})
-        values = [
-            FacetValue(v, facet.label(v, vocabs, query.lang), count, v in selected, facet.group(v, vocabs))
-            for v, count in counts.items()
-        ]
+        values = []
+        for v, count in counts.items():
+            label, group, _ = described[v] if v in described else _describe(facet, v, query.lang, vocabs)
+            values.append(FacetValue(v, label, count, v in selected, group))
         out[facet.name] = tuple(facet.ordered(values, vocabs))
     return out
+
+
+Described = tuple[str, str | None, str]
+"""A value's label in a language, the group it is listed under, and its group key."""
+
+
+def _describe(facet: Facet, value: str, lang: str, vocabs: Vocabularies) -> Described:
+    return facet.label(value, vocabs, lang), facet.group(value, vocabs), facet.group_key(value)
+
+
+def _described(gen: Generation, facet: Facet, lang: str, vocabs: Vocabularies) -> dict[str, Described]:
+    """Every indexed value of `facet` described in `lang`, once per generation: a page
+    counts some 2,000 values, and their labels and groups never change."""
+    key = (facet.name, lang)
+    found = gen.described.get(key)
+    if found is None:
+        found = {v: _describe(facet, v, lang, vocabs) for v in gen.bitmaps.get(facet.name, {})}
+        gen.described[key] = found
+    return found

@@ -53,6 +53,8 @@ class Generation:
     evaluator: engine.Evaluator
     similar: dict[Any, Any] = field(default_factory=dict)
     """Similar practices, computed once per practice."""
+    described: dict[Any, Any] = field(default_factory=dict)
+    """Facet values' labels and groups per language, described once (see `counting`)."""
 
     @classmethod
     def open(cls, path: Path) -> Generation:

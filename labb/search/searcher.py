@@ -51,6 +51,8 @@ class Selection:
     """The selected filters, per group."""
     corrected: tuple[tuple[str, str], ...] = ()
     """(word as typed, the neighbour also searched for) for each word the index did not know."""
+    also: tuple[str, ...] = ()
+    """The glossary labels searched besides the words (see `glossary`)."""
 
 
 CACHE_ENTRIES = 512
@@ -139,7 +141,10 @@ class Searcher:
     def select(self, gen: Generation, query: Query, notes: list[str]) -> Selection:
         """The text match (with its any-word fallback) and the filters."""
         corrections: list[tuple[str, str]] | None = None if query.exact else []
-        parsed, text = self._text.parse(gen, query.text, notes, bool(query.filters), corrections)
+        also: list[str] = []  # glossary expansion (issue 12, item 4)
+        parsed, text = self._text.parse(
+            gen, query.text, notes, filtered=bool(query.filters), corrections=corrections, also=also
+        )
         hit = None
         if parsed is not None:
             hit = gen.evaluator.evaluate(parsed)
@@ -150,6 +155,7 @@ class Searcher:
                 if found.ids:
                     notes.append(Note(N_("No practice has all the words; these have some of them.")))
                     parsed, hit, corrections = any_word, found, fallback
+                    also.clear()
             kept = [w for w in WORD.findall(text) if w.casefold() not in analysis.STOP_WORDS]
             if not hit.ids and kept and all(len(w) == 1 for w in kept):
                 notes.append(one_character(kept))
@@ -159,7 +165,7 @@ class Searcher:
         for _, ids in groups:
             results &= ids
         corrected = tuple(dict.fromkeys(corrections or ())) if hit is not None and hit.ids else ()
-        return Selection(parsed, text, hit, matched, results, groups, corrected)
+        return Selection(parsed, text, hit, matched, results, groups, corrected, tuple(also))
 
     def search(self, query: Query) -> Results:
         gen = self._current()
@@ -201,6 +207,7 @@ class Searcher:
             suggestion=suggestion,
             notes=tuple(notes),
             corrected=chosen.corrected,
+            also_searched=chosen.also,
         )
 
     def explain(self, query: Query) -> tuple[Results, dict[str, list[Reason]]]:

@@ -10,11 +10,13 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from .. import analysis, engine
+from .. import glossary as glossary_data
 from ..facets import N_, REGISTRY
 from ..model import Note
 from ..vocab import LABEL_LANGUAGES, Vocabularies
 from . import typos
 from .generations import Generation
+from .glossary import Expansion
 
 wq = engine.query
 
@@ -111,10 +113,14 @@ class TextParser:
     """Parses the words of a query for a generation (one Whoosh parser per generation
     and grouping: building one reads the schema)."""
 
-    def __init__(self, vocabs: Vocabularies, stemmed: Mapping[str, str]):
+    def __init__(
+        self, vocabs: Vocabularies, stemmed: Mapping[str, str], glossary: glossary_data.Glossary | None = None
+    ):
         self.stemmed = dict(stemmed)
         self.bridge = Bridge(vocabs, self.stemmed)
         self._parsers: dict[tuple[str, Any], Any] = {}
+        # glossary expansion (issue 12, item 4): see labb/search/glossary.py
+        self.expansion = Expansion(glossary or glossary_data.default(), self.stemmed)
 
     def _parser(self, gen: Generation, group: Any) -> Any:
         key = (gen.name, group)
@@ -135,12 +141,14 @@ class TextParser:
         notes: list[str],
         filtered: bool = False,
         corrections: list[tuple[str, str]] | None = None,
+        also: list[str] | None = None,
     ) -> tuple[Any, str]:
         """Parse `text`; a query that cannot be parsed is searched as plain words, and
         one of only stop words (which no index holds) is no text query at all (None):
         every practice (that matches the filters, when `filtered`), with a note. With
         `corrections` (a list), words the index does not know are also searched as
-        their close neighbours, and each correction is added to the list."""
+        their close neighbours, and each correction is added to the list. The
+        glossary's labels searched besides the words are added to `also`."""
         if len(text) > MAX_QUERY:
             notes.append(Note(N_("The query was shortened to its first %(num)d characters."), num=MAX_QUERY))
             text = text[:MAX_QUERY]
@@ -171,7 +179,17 @@ class TextParser:
             parsed = self._parser(gen, engine.AndGroup).parse(words) if words else None
         if parsed is None:
             return None, text
-        return self._tolerant(gen, self.bridge.widen(_fold_prefixes(parsed), gen), corrections), text
+        parsed = self._tolerant(gen, self.bridge.widen(_fold_prefixes(parsed), gen), corrections)
+        # glossary expansion (issue 12, item 4): a concept named in one language, searched in all
+        if not OPERATORS.search(text):
+            and_words = self._parser(gen, engine.AndGroup)
+            expanded = self.expansion.expand(
+                gen, parsed, text, lambda rest: self.bridge.widen(and_words.parse(rest), gen)
+            )
+            parsed = expanded.parsed
+            if also is not None:
+                also.extend(expanded.also)
+        return parsed, text
 
     def any_word(self, gen: Generation, text: str, corrections: list[tuple[str, str]] | None = None) -> Any:
         """`text` with its words joined by OR: the fallback when no practice has them all."""

@@ -199,6 +199,11 @@ def _search_schemas(vocabularies: Vocabularies) -> dict[str, Any]:
                     "additionalProperties": False,
                 },
             },
+            "also_searched": {
+                **string_list,
+                "description": "Glossary labels searched besides the words: the concepts the query names, in other "
+                "languages (scored below the words as typed).",
+            },
             "results": {"type": "array", "items": {"$ref": "#/components/schemas/Hit"}},
             "facets": {
                 "type": "object",
@@ -207,7 +212,18 @@ def _search_schemas(vocabularies: Vocabularies) -> dict[str, Any]:
                 "additionalProperties": False,
             },
         },
-        "required": ["query", "total", "page", "per_page", "suggestion", "notes", "corrected", "results", "facets"],
+        "required": [
+            "query",
+            "total",
+            "page",
+            "per_page",
+            "suggestion",
+            "notes",
+            "corrected",
+            "also_searched",
+            "results",
+            "facets",
+        ],
         "additionalProperties": False,
     }
     error = {

@@ -50,16 +50,21 @@ class Urls:
 
     def __init__(self, state: dict[str, list[str]], endpoint: str = "pages.search"):
         self.state = state
-        path, _, kept = url_for(endpoint).partition("?")
-        self.path = path
-        self.kept = [(name, value) for name, _, value in (pair.partition("=") for pair in kept.split("&") if pair)]
+        self.path, _, self.kept = url_for(endpoint).partition("?")
+        self.encoded = {k: self._encode(k, v) for k, v in state.items()}
+
+    @staticmethod
+    def _encode(name: str, values: list[str] | None) -> str:
+        if not values or (name == "sort" and values == ["relevance"]):
+            return ""
+        return urlencode([(name, value) for value in values], quote_via=quote, safe=":,")
 
     def __call__(self, **changes: list[str] | None) -> str:
-        new = {k: v for k, v in {**self.state, **changes}.items() if v}
-        if new.get("sort") == ["relevance"]:
-            del new["sort"]
-        pairs = [(k, value) for k, values in new.items() for value in values]
-        query = urlencode([*pairs, *self.kept], quote_via=quote, safe=":,")
+        """The address with `changes` (a parameter set to None or [] is dropped); each
+        parameter of the state is encoded once, however many links are built from it."""
+        parts = [self.encoded[k] if k not in changes else self._encode(k, changes[k]) for k in self.state]
+        parts += [self._encode(k, v) for k, v in changes.items() if k not in self.state]
+        query = "&".join(part for part in (*parts, self.kept) if part)
         return f"{self.path}?{query}" if query else self.path
 
 
@@ -84,9 +89,12 @@ def facet_view(results: Results, state: dict[str, list[str]]) -> list[dict[str, 
     url = Urls(state)
     for facet in REGISTRY:
         chosen = list(state.get(facet.name, []))
+        values = results.facets.get(facet.name, ())
+        if facet.name == "region":  # the tree goes down to NUTS 2; a NUTS 3 region counts in its parent
+            values = tuple(v for v in values if v.selected or _level(v.value) <= 2)
         links = [
             Link(value.label, url(**{facet.name: _toggled(chosen, value)}), value.count, value.selected, value.value)
-            for value in results.facets.get(facet.name, ())
+            for value in values
         ]
         if not links:
             continue
@@ -129,8 +137,27 @@ def criteria_matrix(links: list[Link]) -> dict[str, Any]:
     return {"levels": [(level, label("levels", level)) for level in levels], "rows": rows}
 
 
+def _level(code: str) -> int:
+    term = vocabs().regions.get(code)
+    return int(term.extra.get("level", 0)) if term else 0
+
+
+_NAMES: dict[str, str] = {}
+
+
+def _region_names(code: str) -> str:
+    """A region's code and names in every language, for the type-ahead box (kept: they never change)."""
+    if code not in _NAMES:
+        term = vocabs().regions.get(code)
+        if term is None:
+            return code
+        official = (str(term.extra[k]) for k in ("official", "official_latn") if term.extra.get(k))
+        _NAMES[code] = " | ".join(dict.fromkeys([code, *term.label.values(), *official]))
+    return _NAMES[code]
+
+
 def region_tree(links: list[Link], lang: str) -> list[dict[str, Any]]:
-    """The region filter as a tree: country, then NUTS 1, 2 and 3, each node the region's
+    """The region filter as a tree: country, then NUTS 1 and 2 (and a selected NUTS 3), each node the region's
     toggle link (its count includes the regions under it). Only regions that hold
     practices, or are selected, are there; a node is open when it or a region under it
     is selected. Each node carries its names in every language, for the type-ahead box."""
@@ -143,21 +170,12 @@ def region_tree(links: list[Link], lang: str) -> list[dict[str, Any]]:
             parent = v.parent(parent)
         children.setdefault(parent, []).append(code)
 
-    def names(code: str) -> str:
-        term = v.regions.get(code)
-        if term is None:
-            return code
-        official = (str(term.extra[k]) for k in ("official", "official_latn") if term.extra.get(k))
-        return " | ".join(dict.fromkeys([code, *term.label.values(), *official]))
-
     def node(code: str) -> dict[str, Any]:
         kids = [node(c) for c in sorted(children.get(code, ()), key=lambda c: fold(by_code[c].label))]
         link = by_code[code]
-        term = v.regions.get(code)
         return {
             "link": link,
-            "level": term.extra.get("level", 0) if term else 0,
-            "names": names(code),
+            "names": _region_names(code),
             "children": kids,
             "open": link.selected or any(k["open"] or k["link"].selected for k in kids),
         }
@@ -192,6 +210,29 @@ def describe(results: Results) -> str:
     if where:
         return _("Practices where %(filters)s", filters=where)
     return _("All practices")
+
+
+ALSO_SHOWN = 5
+"""How many of the glossary labels also searched the search page names (the rest are counted)."""
+
+
+def also_searched(results: Results) -> list[Markup]:
+    """The note that the query also searched the glossary labels of the concepts it names
+    ("Also searched: *richiedente asilo*, *turvapaikanhakija* and 31 more labels."), or none."""
+    if not results.also_searched:
+        return []
+    shown = results.also_searched[:ALSO_SHOWN]
+    labels = Markup(", ").join(Markup("<em>{}</em>").format(label) for label in shown)
+    rest = len(results.also_searched) - len(shown)
+    if not rest:
+        return [Markup(_("Also searched: %(labels)s.", labels=labels))]
+    text = ngettext(
+        "Also searched: %(labels)s and %(num)d more label.",
+        "Also searched: %(labels)s and %(num)d more labels.",
+        rest,
+        labels=labels,
+    )
+    return [Markup(text)]
 
 
 def pagination(results: Results, url: Urls) -> list[Link]:
@@ -265,7 +306,7 @@ def search():
     return render_template(
         "search.html",
         results=results,
-        notes=[say(note) for note in results.notes],
+        notes=[*(say(note) for note in results.notes), *also_searched(results)],
         describe=describe(results),
         facets=facets,
         selected=sum(f["selected"] for f in facets),
@@ -288,6 +329,7 @@ def search():
         max_compare=MAX_COMPARE,
         levels=[(level, label("levels", level)) for level in vocabs()["levels"].terms],
         legend=any(hit.practice.evaluation for hit in results.hits),
+        words={"selected": _("selected"), "practices": _("practices"), "all_of": _("All of %(region)s")},
         label=label,
     )
 
