@@ -231,6 +231,20 @@ class Evaluator:
         return BitMap(d for d, _ in pairs), scores
 
 
+def scaled(node: Any, factor: float) -> Any:
+    """`node` with every score it gives multiplied by `factor`, the factor carried by its
+    leaves (terms, phrases, constant scores): Whoosh does not apply the boost of a
+    compound query (and merges nested ones), so a boost on one would score differently
+    here and there."""
+    if isinstance(node, wq.ConstantScoreQuery):
+        return wq.ConstantScoreQuery(node.child, node.score * factor)
+    if type(node) in (wq.Or, wq.And):
+        return type(node)([scaled(child, factor) for child in node.subqueries])
+    if type(node) is wq.AndNot:
+        return wq.AndNot(scaled(node.a, factor), node.b)
+    return node.with_boost(node.boost * factor)
+
+
 def _adjacent(positions: list[tuple[int, ...]]) -> bool:
     """Whether some position p has the first word at p, the second at p + 1, and so on."""
     starts = set(positions[0])

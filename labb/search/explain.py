@@ -38,6 +38,7 @@ def _leaves(
     """The scoring leaves under `node`, each with the product of the boosts above it and
     the typed word it stands for when it comes from a correction (of a disjunction-max,
     only the part that scores best in document `docnum`)."""
+    corrected = getattr(node, "corrected", None) or corrected
     if isinstance(node, (wq.ConstantScoreQuery, wq.Term, wq.Phrase, wq.Prefix, wq.Wildcard)):
         yield node, boost, corrected
         return
@@ -46,7 +47,6 @@ def _leaves(
     if isinstance(node, wq.AndNot):
         yield from _leaves(node.a, boost * node.boost, corrected, docnum=docnum, gen=gen)
         return
-    corrected = getattr(node, "corrected", None) or corrected
     for child in node.children():
         yield from _leaves(child, boost * node.boost, corrected, docnum=docnum, gen=gen)
 

@@ -102,9 +102,9 @@ def tolerate(gen: Generation, parsed: Any, alternatives: Callable[[str], Any]) -
         extra = []
         for neighbour, _ in close:
             query = alternatives(neighbour)
-            if query is None:
+            if query is None or query is wq.NullQuery:
                 continue
-            query.boost = FUZZY_BOOST
+            query = engine.scaled(query, FUZZY_BOOST)
             query.corrected = word  # read by `explain`
             extra.append(query)
         if not extra:
