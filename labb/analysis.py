@@ -1,47 +1,39 @@
 """How text becomes search terms, per language.
 
 Every text is lower-cased (Unicode case folding, so Greek final sigma and German
-ß behave), stop words of every supported language are dropped, words are
-stemmed with the Snowball stemmer of the text's own language, and accents are
-folded last (`Pudasjärvi` and `Pudasjarvi` give the same term; `ΕΝΤΑΞΗ` and
-`ένταξη` too). The same analyser runs on queries, once per language field, so a
-query matches inflected forms in every language the corpus holds.
+ß behave), stop words of every supported language are dropped, words are reduced
+to their search form in the text's own language (a lemma, a stem, or both: see
+`morphology` for each language's recipe), compounds of the compounding languages
+are indexed with their parts, and accents are folded last (`Pudasjärvi` and
+`Pudasjarvi` give the same term; `ΕΝΤΑΞΗ` and `ένταξη` too). The same analyser
+runs on queries, once per language field, so a query matches inflected forms in
+every language the corpus holds.
 """
 
 from __future__ import annotations
 
 import re
-import threading
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
-from functools import cache, lru_cache, partial
+from functools import cache, partial
 from itertools import repeat
 from typing import Any
 
-import snowballstemmer
-
+from . import morphology
 from .engine import Token, Tokenizer, stoplists
 from .model.query import fold
 
 TOKEN = r"\w+(?:['’]\w+)*"
+PART_BOOST = 0.5
+"""A compound's part weighs half a word: the whole ranks above a text with only the part."""
+
+_stemmer = morphology._snowball
 
 
-_local = threading.local()
-
-
-def _stemmer(algorithm: str):
-    """This thread's stemmer for `algorithm` (a Snowball stemmer keeps state while it works,
-    so threads must not share one)."""
-    stemmers = _local.__dict__.setdefault("stemmers", {})
-    if algorithm not in stemmers:
-        stemmers[algorithm] = snowballstemmer.stemmer(algorithm)
-    return stemmers[algorithm]
-
-
-@lru_cache(maxsize=500_000)
-def stem(algorithm: str, word: str) -> str:
-    """The folded Snowball stem of a (case-folded) word."""
-    return fold(_stemmer(algorithm).stemWord(word))
+def stem(recipe: str, word: str) -> str:
+    """The folded search form of a (case-folded) word by a language's recipe (a bare
+    name is a Snowball algorithm)."""
+    return morphology.stem(recipe, word)
 
 
 def _all_stop_words() -> frozenset[str]:
@@ -59,7 +51,10 @@ class Words(Tokenizer):
     and words shorter than `minsize`, then normalise each word by `form`:
 
     - ``"fold"``: accents folded (any language, not stemmed);
-    - ``"stem:<algorithm>"``: the folded Snowball stem in that language;
+    - ``"stem:<recipe>"``: the folded search form in that language (a Snowball
+      algorithm's name, or a `morphology` recipe: lemma, stem, compound parts, which
+      are indexed at the word's position with half a word's weight, never searched
+      for in a query);
     - ``"lower"``: only case-folded (the source of spelling suggestions).
 
     A word's term is computed once and remembered, so a corpus costs one dictionary
@@ -107,20 +102,25 @@ class Words(Tokenizer):
                 if positions:
                     t.pos = start_pos + i
             else:
-                t.text, t.stopped = term, False
-                if positions:
-                    pos = start_pos + i if pos is None else pos + 1
-                    t.pos = pos
-            t.boost = 1.0
-            if keeporiginal:
-                t.original = word
-            if chars:
-                t.startchar = start_char + match.start()
-                t.endchar = start_char + match.end()
-            yield t
+                pos = start_pos + i if pos is None else pos + 1
+                if mode == "query" and not isinstance(term, str):
+                    term = term[0]  # a query's compound is searched whole (its parts are indexed)
+            for n, text in enumerate((term,) if term is None or isinstance(term, str) else term):
+                if term is not None:
+                    t.text, t.stopped = text, False
+                    if positions:
+                        t.pos = pos
+                t.boost = 1.0 if n == 0 else PART_BOOST
+                if keeporiginal:
+                    t.original = word
+                if chars:
+                    t.startchar = start_char + match.start()
+                    t.endchar = start_char + match.end()
+                yield t
 
-    def _terms_of(self, value: str) -> list[str | None]:
-        """The term of each word of `value` in order (None for a dropped word)."""
+    def _terms_of(self, value: str) -> list[Any]:
+        """The term of each word of `value` in order (None for a dropped word, a tuple
+        of the whole and its parts for a compound)."""
         terms = _terms(self.form, self.minsize)
         words = _WORD.findall(value)
         found = list(map(terms.get, words, repeat(_UNSEEN)))
@@ -128,20 +128,31 @@ class Words(Tokenizer):
             found = [terms.remember(w) if t is _UNSEEN else t for w, t in zip(words, found)]
         return found
 
-    def positions(self, value: str) -> dict[str, list[int]]:
-        """term -> positions, exactly as `__call__(value, positions=True)` numbers them,
-        without a token object per word (the fast path when indexing)."""
+    def postings(self, value: str) -> dict[str, tuple[list[int], float]]:
+        """term -> (positions, weight), exactly as `__call__(value, positions=True)`
+        numbers and weighs them, without a token object per word (the fast path when
+        indexing)."""
         found = self._terms_of(value)
         first = next((i for i, t in enumerate(found) if t is not None), None)
         positions: dict[str, list[int]] = defaultdict(list)
+        weights: dict[str, float] = defaultdict(float)
         if first is not None:  # kept words count on from the first kept one
             for pos, term in enumerate([t for t in found[first:] if t is not None], first):
-                positions[term].append(pos)
-        return positions
+                if isinstance(term, str):
+                    positions[term].append(pos)
+                    weights[term] += 1.0
+                    continue
+                for n, text in enumerate(term):
+                    positions[text].append(pos)
+                    weights[text] += 1.0 if n == 0 else PART_BOOST
+        return {term: (poslist, weights[term]) for term, poslist in positions.items()}
 
-    def counts(self, value: str) -> Counter:
-        """term -> how many times it occurs (the fast path for frequency-only fields)."""
-        return Counter([t for t in self._terms_of(value) if t is not None])
+    def frequencies(self, value: str) -> dict[str, tuple[int, float]]:
+        """term -> (how many times it occurs, weight) (the fast path for frequency-only fields)."""
+        found = self._terms_of(value)
+        if not any(isinstance(t, tuple) for t in found):
+            return {term: (n, float(n)) for term, n in Counter([t for t in found if t is not None]).items()}
+        return {term: (len(poslist), weight) for term, (poslist, weight) in self.postings(value).items()}
 
 
 _WORD = re.compile(TOKEN)
@@ -167,28 +178,41 @@ class _Whole:
 
 
 class _Terms(dict):
-    """word as written -> its term, or None for a stop word or a too-short word."""
+    """word as written -> its term, or None for a stop word or a too-short word, or
+    (term, part terms...) for a compound."""
 
     def __init__(self, form: str, minsize: int):
         super().__init__()
         self.minsize = minsize
-        self.normalise: Callable[[str], str]
+        self.normalise: Callable[[str], Any]
         if form == "fold":
             self.normalise = fold
         elif form == "lower":
             self.normalise = str
         elif form.startswith("stem:"):
-            self.normalise = partial(stem, form[len("stem:") :])
+            spec = form[len("stem:") :]
+            compounds = morphology.Recipe.parse(spec).compounds
+            self.normalise = partial(_with_parts, spec, compounds) if compounds else partial(stem, spec)
         else:
             raise ValueError(f"unknown analysis form {form!r}")
 
-    def remember(self, word: str) -> str | None:
+    def remember(self, word: str) -> Any:
         if len(self) >= TERM_CACHE:
             self.clear()
         lowered = word.casefold()
         term = None if len(lowered) < self.minsize or lowered in STOP_WORDS else self.normalise(lowered)
         self[word] = term
         return term
+
+
+def _with_parts(spec: str, lang: str, word: str) -> str | tuple[str, ...]:
+    """The word's term, or for a compound its term and then its parts' terms."""
+    whole = stem(spec, word)
+    split = morphology.parts(lang, word)
+    if not split:
+        return whole
+    terms = dict.fromkeys([whole, *(stem(spec, part) for part in split)])
+    return tuple(terms) if len(terms) > 1 else whole
 
 
 @cache
@@ -201,9 +225,9 @@ def folding():
     return Words("fold")
 
 
-def stemming(algorithm: str):
-    """One language's words reduced to their stems, accents ignored."""
-    return Words(f"stem:{algorithm}")
+def stemming(recipe: str):
+    """One language's words reduced to their search forms (see `morphology`), accents ignored."""
+    return Words(f"stem:{recipe}")
 
 
 def lowercase():

@@ -303,6 +303,8 @@ def index_command(practices_dir: Path, index_dir: Path, rebuild: bool, jobs: int
 @click.option("--per-page", type=click.IntRange(1, search.MAX_PER_PAGE), default=20, show_default=True)
 @click.option("--lang", default="en", show_default=True, help="The reader's language for titles and labels.")
 @click.option("--json", "as_json", is_flag=True, help="Print the same JSON object as /api/search.")
+@click.option("--exact", is_flag=True, help="Search the words only as typed, without correcting unknown ones.")
+@click.option("--explain", is_flag=True, help="Print under each result why it matched, with each part's score.")
 @INDEX
 def search_command(
     words: tuple[str, ...],
@@ -312,6 +314,8 @@ def search_command(
     per_page: int,
     lang: str,
     as_json: bool,
+    exact: bool,
+    explain: bool,
     index_dir: Path,
 ) -> None:
     """Search the index, as the web site does. An empty query lists every practice."""
@@ -322,6 +326,7 @@ def search_command(
         "page": [str(page)],
         "per_page": [str(per_page)],
         "lang": [lang],
+        "exact": ["1" if exact else ""],
     }
     for item in filters:
         facet, sep, value = item.partition("=")
@@ -336,9 +341,11 @@ def search_command(
     query, problems = search.parse_params(params, vocabs)
     if problems:  # click has checked --sort, --page and --per-page: these are --filter values
         raise click.BadParameter(str(problems[0]), param_hint=["--filter"])
+    why: dict = {}
     try:
         _glossary()
-        results = search.Searcher(index_dir, vocabs).search(query)
+        searcher = search.Searcher(index_dir, vocabs)
+        results, why = searcher.explain(query) if explain else (searcher.search(query), {})
     except search.NoIndex as exc:
         raise click.ClickException(str(exc)) from None
     if results.page_problem:
@@ -348,6 +355,8 @@ def search_command(
         return
     for note in results.notes:
         click.echo(f"note: {note}", err=True)
+    for word, neighbour in results.corrected:
+        click.echo(f"note: `{word}` is not in the index; also searched for `{neighbour}` (--exact: as typed)", err=True)
     if results.also_searched:  # glossary expansion (issue 12, item 4)
         shown, rest = results.also_searched[:5], len(results.also_searched) - 5
         more = f" and {rest} more" if rest > 0 else ""
@@ -365,6 +374,8 @@ def search_command(
         click.echo(f"      {where} · {years} · score {hit.score:.2f}")
         if snippet:
             click.echo(f"      {snippet}")
+        for reason in why.get(hit.id, ()):
+            click.echo(f"      {reason}")
 
 
 @main.command("serve")

@@ -40,11 +40,11 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from . import analysis, engine, facets, validate
+from . import analysis, engine, facets, morphology, validate
 from .model import Mark, Practice, Problem, sort_key
 from .vocab import LABEL_LANGUAGES, Vocabularies
 
-SCHEMA_VERSION = 10
+SCHEMA_VERSION = 11
 """Bump when the documents or fields change: every index is then rebuilt."""
 KEEP_SECONDS = 60.0
 """A superseded generation stays this long for readers that were opening it."""
@@ -89,8 +89,9 @@ class BuildReport:
 
 
 def stemmed_languages(vocabs: Vocabularies) -> dict[str, str]:
-    """language code -> Snowball algorithm, for the languages that have one."""
-    return {t.id: t.extra["stemmer"] for t in vocabs["languages"] if t.extra.get("stemmer")}
+    """language code -> its analysis recipe (see `morphology`), for the languages that have one."""
+    recipes = {t.id: morphology.recipe_of(t.extra) for t in vocabs["languages"]}
+    return {lang: recipe for lang, recipe in recipes.items() if recipe}
 
 
 def make_schema(vocabs: Vocabularies) -> engine.Schema:
@@ -105,6 +106,7 @@ def make_schema(vocabs: Vocabularies) -> engine.Schema:
         start=engine.COLUMN(engine.NumericColumn("i", default=0)),
         added=engine.COLUMN(engine.NumericColumn("i", default=0)),
         budget=engine.COLUMN(engine.NumericColumn("q", default=0)),
+        complete=engine.COLUMN(engine.NumericColumn("i", default=0)),
     )
     for lang, algorithm in stemmed_languages(vocabs).items():
         schema.add(f"text_{lang}", engine.text_field(analysis.stemming(algorithm)))
@@ -117,13 +119,22 @@ def make_schema(vocabs: Vocabularies) -> engine.Schema:
 
 def _texts(practice: Practice) -> Iterator[tuple[str, str]]:
     """(language, text) for every text the practice holds."""
-    for name in ("title", "summary", "description", "lessons_learnt", "transferability", "challenges"):
+    for name in ("title", "summary", "description", "objectives", "lessons_learnt", "transferability", "challenges"):
         yield from (getattr(practice, name) or {}).items()
+    if practice.results and practice.results.text:
+        yield from practice.results.text.items()
     if practice.regional_role.detail:
         yield from practice.regional_role.detail.items()
     for assessment in practice.evaluation.values():
         yield from (assessment.inspiring or {}).items()
         yield from (assessment.improvement or {}).items()
+
+
+def completeness(stored: dict) -> int:
+    """How much a practice tells: its filled fields, and its texts in each language
+    (what breaks ties between equally relevant practices)."""
+    filled = [value for value in stored.values() if value not in (None, "", [], {})]
+    return len(filled) + sum(len(value) for value in filled if isinstance(value, dict))
 
 
 def document(practice: Practice, vocabs: Vocabularies, stemmers: dict[str, str], path: str = "") -> dict:
@@ -145,6 +156,7 @@ def document(practice: Practice, vocabs: Vocabularies, stemmers: dict[str, str],
         "start": int(practice.period.start.strftime("%Y%m%d")),
         "added": int(practice.added.strftime("%Y%m%d")),
         "budget": round(practice.funding.total_eur) if practice.funding and practice.funding.total_eur else 0,
+        "complete": completeness(stored),
     }
     for lang, parts in per_language.items():
         if lang in stemmers:

@@ -24,7 +24,7 @@ from labb.web.exports import COLUMNS
 from .conftest import GOOD, REPO
 
 ATOM = "{http://www.w3.org/2005/Atom}"
-READ_PARAMETERS = {"q", *FACETS, "sort", "page", "per_page", "lang"}
+READ_PARAMETERS = {"q", *FACETS, "sort", "page", "per_page", "lang", "exact"}
 """What search.parse_params reads: every one must be documented, and nothing else."""
 
 VARIANTS = {
@@ -157,12 +157,19 @@ def test_api_search_equals_cli_json(client, site, words, filters, options):
 
 def test_api_search_contract(client):
     data = client.get("/api/search", query_string={"q": "Pudasjärvi"}).get_json()
-    keys = {"query", "total", "page", "per_page", "suggestion", "notes", "also_searched", "results", "facets"}
-    assert set(data) == keys
+    keys = {"query", "total", "page", "per_page", "suggestion", "notes", "corrected", "also_searched", "results"}
+    assert set(data) == keys | {"facets"}
     assert set(data["facets"]) == set(FACETS)
     assert data["results"][0]["id"] == "xx-good-practice"
     assert data["results"][0]["url"] == "/practices/xx-good-practice"
     assert {"value", "label", "count", "selected"} <= set(data["facets"]["region"][0])
+
+
+def test_api_search_says_which_words_it_corrected_and_searches_exactly_on_request(client):
+    corrected = client.get("/api/search", query_string={"q": "Pudasjarvu"}).get_json()
+    assert corrected["corrected"] == [{"word": "pudasjarvu", "as": "pudasjarvi"}] and corrected["total"] >= 1
+    exact = client.get("/api/search", query_string={"q": "Pudasjarvu", "exact": "1"}).get_json()
+    assert exact["corrected"] == [] and exact["total"] == 0 and exact["query"]["exact"] is True
 
 
 def test_api_search_is_utf8_not_escaped(client):
@@ -475,7 +482,7 @@ def test_export_rows(client):
 
 def test_json_export_rows(client):
     data = client.get("/export.json", query_string={"country": "FI", "q": "Pudasjärvi"}).get_json()
-    assert data["query"] == {"q": "Pudasjärvi", "country": ["FI"], "sort": "relevance", "lang": "en"}
+    assert data["query"] == {"q": "Pudasjärvi", "country": ["FI"], "sort": "relevance", "lang": "en", "exact": False}
     [row] = [r for r in data["results"] if r["id"] == "xx-good-practice"]
     assert row["dimensions"] == ["language", "reception-orientation"]
     assert row["criteria"] == {"innovation": "strong"}

@@ -150,6 +150,9 @@ def test_search_facets_chips_pages_practice_and_back(watched):
 def test_clear_all_and_did_you_mean(watched):
     page = watched.page
     page.goto("/?q=Pudasjarvu&country=FI")
+    assert page.locator("ol.hits h3 a").all_inner_texts() == ["A good start in Pudasjärvi"]  # the word corrected
+    page.click("a[href*='exact=1']")  # search exactly as typed: nothing, and a suggestion
+    page.wait_for_url(re.compile(r"exact=1"))
     page.click("p.suggestion a")
     page.wait_for_url(re.compile(r"q=pudasj"))
     assert query(page)["country"] == ["FI"]

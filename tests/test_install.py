@@ -151,7 +151,7 @@ def test_the_installed_labb_serves_the_site(installed, tmp_path):
             assert status == 200, f"{path}: {status}\n{body[:2000]}\n{server.log}"
             assert kind.startswith("text/html") and "<!doctype html>" in body.lower(), path
             assert CANARY in body, path
-        assert "Aller au contenu principal" in _get(server.url + "?lang=fr")[2]  # the translations
+        assert "Aller aux résultats" in _get(server.url + "?lang=fr")[2]  # the translations (search page skip link)
         status, kind, body = _get(server.url + f"api/practices/{sparse}")
         assert status == 200 and kind.startswith("application/json"), body
         assert json.loads(body)["id"] == sparse

@@ -77,8 +77,27 @@ def test_phrase_and_boolean(searcher):
 
 
 def test_suggestion(searcher):
-    results = searcher.search(Query(text="Pudasjarvu"))
+    results = searcher.search(Query(text="Pudasjarvu", exact=True))
     assert results.total == 0 and results.suggestion == "pudasjärvi"
+
+
+def test_an_unknown_word_is_also_searched_as_its_neighbours_and_says_so(searcher):
+    results = searcher.search(Query(text="Pudasjarvu"))
+    assert ids(results) == {"xx-good-practice"}
+    assert results.corrected == (("pudasjarvu", "pudasjarvi"),) and results.suggestion is None
+    assert results.as_dict()["corrected"] == [{"word": "pudasjarvu", "as": "pudasjarvi"}]
+    # one misspelt word among several no longer sinks the query
+    several = searcher.search(Query(text="iltakursseja Pudasjarvu"))
+    assert ids(several) == {"xx-good-practice"} and several.corrected == (("pudasjarvu", "pudasjarvi"),)
+    assert not searcher.search(Query(text="Pudasjarvi")).corrected  # a known word is left alone
+
+
+def test_explain_says_why_each_hit_matched_and_scores_a_neighbour_below_the_word(searcher):
+    _, exact = searcher.explain(Query(text="Pudasjarvi"))
+    _, near = searcher.explain(Query(text="Pudasjarvu"))
+    assert any("`pudasjarvi` in the title" in str(r) for r in exact["xx-good-practice"])
+    assert all("for the unknown word `pudasjarvu`" in r.what for r in near["xx-good-practice"])
+    assert sum(r.score for r in near["xx-good-practice"]) < sum(r.score for r in exact["xx-good-practice"])
 
 
 def test_empty_query_lists_everything(searcher):
@@ -440,9 +459,9 @@ def test_each_language_stems_its_inflected_forms(vocabs, lang, forms):
 
     algorithm = index.stemmed_languages(vocabs)[lang]
     analyzer = analysis.stemming(algorithm)
-    stems = {tuple(t.text for t in analyzer(form)) for form in forms}
+    stems = {tuple(t.text for t in analyzer(form, mode="query")) for form in forms}
     assert len(stems) == 1, stems
-    folded = {tuple(t.text for t in analyzer(analysis.fold(form))) for form in forms[:1]}
+    folded = {tuple(t.text for t in analyzer(analysis.fold(form), mode="query")) for form in forms[:1]}
     assert all(stem.isascii() for (stem,) in stems | folded if lang != "el")
 
 
@@ -590,6 +609,10 @@ _WORDS = st.sampled_from(
         "Straße",
         "ﬁnance",
         "42",
+        "Sprachkurs",
+        "Kurs",
+        "arbetsmarknaden",
+        "Arbetsmarknad",
     ]
 )
 
@@ -606,6 +629,8 @@ def test_the_fast_indexing_path_gives_exactly_whooshs_postings(words, separator)
         analysis.folding(),
         analysis.stemming("finnish"),
         analysis.stemming("greek"),
+        analysis.stemming("|german|de"),
+        analysis.stemming("sv|swedish|sv"),
         analysis.lowercase(),
     ):
         for fast, whoosh_own in (
@@ -687,6 +712,7 @@ def test_minus_excludes_every_practice_the_word_finds(shipped_searcher, text, ex
     def found(q: str) -> set[str]:
         results = shipped_searcher.search(Query(text=q, per_page=1))
         assume(not results.notes)  # no any-word fallback, no stop word alone: exactly what the words match
+        assume(not results.also_searched and not results.corrected)  # nor the glossary's or a neighbour's
         return {p.id for p in shipped_searcher.ordered(Query(text=q))[1]}  # every page
 
     assume("NOT" not in text)

@@ -430,8 +430,20 @@ def test_pagination_links(client):
     assert not [h for h in page(client, "/").hrefs() if "page" in params_of(h)]  # one page: no links
 
 
-def test_did_you_mean(client):
+def test_a_corrected_word_is_said_with_a_link_to_search_exactly(client):
     html = client.get("/?q=Pudasjarvu&country=FI").get_data(as_text=True)
+    results = Page(html)
+    assert "/practices/xx-good-practice" in results.hrefs()
+    assert "Showing results for <em>pudasjarvi</em>." in html
+    exact = next(h for h in results.hrefs() if params_of(h).get("exact") == ["1"])
+    assert params_of(exact)["q"] == ["Pudasjarvu"] and params_of(exact)["country"] == ["FI"]
+    assert "Did you mean" in client.get(exact).get_data(as_text=True)  # as typed: nothing, and a suggestion
+    fi = client.get("/?q=Pudasjarvu&lang=fi").get_data(as_text=True)
+    assert "Näytetään tulokset hakusanalle <em>pudasjarvi</em>." in fi
+
+
+def test_did_you_mean(client):
+    html = client.get("/?q=Pudasjarvu&country=FI&exact=1").get_data(as_text=True)
     assert "Did you mean" in html
     p = Page(html)
     link = next(a["href"] for t, a in p.tags if t == "a" and params_of(a.get("href") or "").get("q") == ["pudasjärvi"])

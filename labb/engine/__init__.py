@@ -42,7 +42,7 @@ from whoosh.lang.stopwords import stoplists
 from whoosh.qparser import AndGroup, MultifieldParser, OrGroup, PlusMinusPlugin
 
 from .fields import WordFrequency, WordPositions, text_field
-from .postings import Evaluator, Matched
+from .postings import Evaluator, Matched, scaled
 from .segments import Codec, finish_segment, publish_segments, segment_writer
 
 __all__ = [
@@ -70,6 +70,7 @@ __all__ = [
     "open_dir",
     "publish_segments",
     "query",
+    "scaled",
     "segment_writer",
     "stoplists",
     "text_field",

@@ -17,10 +17,10 @@ from whoosh.system import pack_uint
 
 class _FastPath:
     """Whoosh's `word_values`, through the analyser's fast path when it has one
-    (labb's `Words`: `positions()` and `counts()`) and the value is a text."""
+    (labb's `Words`: `postings()` and `frequencies()`) and the value is a text."""
 
     def word_values(self, value: Any, analyzer: Any, **kwargs: Any) -> Iterator[tuple]:
-        if isinstance(value, str) and hasattr(analyzer, "positions") and hasattr(analyzer, "counts"):
+        if isinstance(value, str) and hasattr(analyzer, "postings") and hasattr(analyzer, "frequencies"):
             return self.fast_values(value, analyzer)
         return super().word_values(value, analyzer, **kwargs)  # type: ignore[misc]
 
@@ -32,16 +32,16 @@ class WordPositions(_FastPath, formats.Positions):
     """Whoosh's positions format (term, frequency, weight, encoded positions)."""
 
     def fast_values(self, value: str, analyzer: Any) -> Iterator[tuple]:
-        for term, poslist in analyzer.positions(value).items():
-            yield term, len(poslist), len(poslist) * self.field_boost, self.encode(poslist)
+        for term, (poslist, weight) in analyzer.postings(value).items():
+            yield term, len(poslist), weight * self.field_boost, self.encode(poslist)
 
 
 class WordFrequency(_FastPath, formats.Frequency):
     """Whoosh's frequency format (term, frequency, weight, encoded frequency)."""
 
     def fast_values(self, value: str, analyzer: Any) -> Iterator[tuple]:
-        for term, count in analyzer.counts(value).items():
-            yield term, count, count * self.field_boost, pack_uint(count)
+        for term, (count, weight) in analyzer.frequencies(value).items():
+            yield term, count, weight * self.field_boost, pack_uint(count)
 
 
 def text_field(analyzer: Any, *, phrase: bool = True, field_boost: float = 1.0) -> fields.TEXT:

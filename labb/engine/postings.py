@@ -36,14 +36,15 @@ class Matched:
     ids: BitMap
     scores: np.ndarray
 
-    def top(self, within: BitMap, limit: int | None = None) -> dict[int, float]:
-        """Scores of the best `limit` documents among `within` (all when None)."""
+    def top(self, within: BitMap, limit: int | None = None, rank: np.ndarray | None = None) -> dict[int, float]:
+        """Scores of the best `limit` documents among `within` (all when None); ties go
+        to the lower `rank` (by default, the lower document number)."""
         docs = np.fromiter(within, dtype=np.int64, count=len(within))
         if not len(docs):
             return {}
         scores = self.scores[docs]
         if limit is not None and limit < len(docs):
-            best = np.lexsort((docs, -scores))[:limit]  # highest score first, ties by document number
+            best = np.lexsort((docs if rank is None else rank[docs], -scores))[:limit]  # highest score first
             docs, scores = docs[best], scores[best]
         return dict(zip(docs.tolist(), scores.tolist()))
 
@@ -63,6 +64,10 @@ class Evaluator:
     def evaluate(self, node: Any) -> Matched:
         ids, scores = self._node(node)
         return Matched(ids & self.live, scores)
+
+    def frequency(self, term: Any) -> int:
+        """How many documents have `term` (read from the cached postings)."""
+        return len(self._postings(term)[0])
 
     def _zeros(self) -> np.ndarray:
         return np.zeros(self.size, dtype=np.float64)
@@ -224,6 +229,20 @@ class Evaluator:
             docs = np.asarray([d for d, _ in pairs], dtype=np.int64)
             scores[docs] = [s for _, s in pairs]
         return BitMap(d for d, _ in pairs), scores
+
+
+def scaled(node: Any, factor: float) -> Any:
+    """`node` with every score it gives multiplied by `factor`, the factor carried by its
+    leaves (terms, phrases, constant scores): Whoosh does not apply the boost of a
+    compound query (and merges nested ones), so a boost on one would score differently
+    here and there."""
+    if isinstance(node, wq.ConstantScoreQuery):
+        return wq.ConstantScoreQuery(node.child, node.score * factor)
+    if type(node) in (wq.Or, wq.And):
+        return type(node)([scaled(child, factor) for child in node.subqueries])
+    if type(node) is wq.AndNot:
+        return wq.AndNot(scaled(node.a, factor), node.b)
+    return node.with_boost(node.boost * factor)
 
 
 def _adjacent(positions: list[tuple[int, ...]]) -> bool:

@@ -39,6 +39,8 @@ class Query:
     page: int = 1
     per_page: int = 20
     lang: str = "en"
+    exact: bool = False
+    """Search the words only as typed: no neighbours for the ones the index does not know."""
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -48,6 +50,7 @@ class Query:
             "page": self.page,
             "per_page": self.per_page,
             "lang": self.lang,
+            "exact": self.exact,
         }
 
 
@@ -194,6 +197,8 @@ class Results:
     suggestion: str | None = None
     notes: tuple[str, ...] = ()
     """What was ignored or changed, as `Note`s (plain strings are said as they are)."""
+    corrected: tuple[tuple[str, str], ...] = ()
+    """(word as typed, the word also searched for) for each word the index did not know."""
     also_searched: tuple[str, ...] = ()
     """Glossary labels searched besides the words: the concepts the query names, in other languages."""
 
@@ -219,6 +224,7 @@ class Results:
             "per_page": self.query.per_page,
             "suggestion": self.suggestion,
             "notes": list(self.notes),
+            "corrected": [{"word": word, "as": neighbour} for word, neighbour in self.corrected],
             "also_searched": list(self.also_searched),
             "results": [h.as_dict() for h in self.hits],
             "facets": {name: [v.as_dict() for v in values] for name, values in self.facets.items()},

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from pyroaring import BitMap
 
 from .. import engine
@@ -44,6 +45,9 @@ class Generation:
     budget: list[int]
     titles: dict[str, list[str]]
     """Per interface language, each document's title sort key."""
+    rank: np.ndarray
+    """Each document's place among all by completeness (most first), then start (newest
+    first), then document number: how equal scores are ordered."""
     lock: threading.Lock
     """Held while Whoosh's searcher is used (it is not safe across threads)."""
     evaluator: engine.Evaluator
@@ -71,10 +75,13 @@ class Generation:
         start = _column(reader, "start", size, 0)
         added = _column(reader, "added", size, 0)
         budget = _column(reader, "budget", size, 0)
+        complete = _column(reader, "complete", size, 0)
+        rank = np.empty(size, dtype=np.int64)
+        rank[sorted(range(size), key=lambda d: (-complete[d], -start[d], d))] = np.arange(size)
         titles = {lang: _column(reader, f"sort_{lang}", size, "") for lang in LABEL_LANGUAGES}
         lock = threading.Lock()
         evaluator = engine.Evaluator(searcher, live, size, lock)
-        return cls(path.name, ix, searcher, live, bitmaps, start, added, budget, titles, lock, evaluator)
+        return cls(path.name, ix, searcher, live, bitmaps, start, added, budget, titles, rank, lock, evaluator)
 
     def close(self) -> None:
         self.searcher.close()

@@ -85,7 +85,11 @@ class Expansion:
                 for label in labels:
                     queries.extend(self._label_query(gen, lang, label, present))
             shown.extend(label for _, label in concept.preferred() if fold(label) not in typed)
-        return wq.Or(queries), shown
+        # the labels' mean, not their sum: a text that matches many of a concept's labels
+        # (a translation, synonyms, the same label folded and stemmed) counts about as
+        # much as one that matches one, and never as much as many literal words
+        unique = list(dict.fromkeys(queries))  # a label folded alike in several languages counts once
+        return wq.Or([engine.scaled(q, 1.0 / max(len(unique), 1)) for q in unique]), shown
 
     def expand(self, gen: Generation, parsed: Any, text: str, parse: Callable[[str], Any]) -> Expanded:
         """`parsed` (the query `text` as typed) or-ed with the same query where each phrase
@@ -114,5 +118,5 @@ class Expansion:
             if remaining is not None and remaining is not wq.NullQuery:
                 parts.append(remaining)
         widened = wq.And(parts) if len(parts) > 1 else parts[0]
-        expansion = wq.Or([widened], boost=BOOST)
+        expansion = engine.scaled(widened, BOOST)
         return Expanded(wq.Or([parsed, expansion]), tuple(dict.fromkeys(also)))

@@ -1,4 +1,4 @@
-"""URL-style parameters (`q`, a list per facet, `sort`, `page`, `per_page`, `lang`)
+"""URL-style parameters (`q`, a list per facet, `sort`, `page`, `per_page`, `lang`, `exact`)
 read into a Query, with a QueryProblem for every value that cannot be used."""
 
 from __future__ import annotations
@@ -50,7 +50,9 @@ def parse_params(params: Mapping[str, Iterable[str]], vocabs: Vocabularies) -> t
     lang = first("lang", "en")
     if lang not in vocabs["languages"]:
         lang = "en"
-    return Query(text=first("q"), filters=filters, sort=sort, page=page, per_page=per_page, lang=lang), problems
+    exact = first("exact").strip().lower() in ("1", "true", "yes", "on")
+    query = Query(text=first("q"), filters=filters, sort=sort, page=page, per_page=per_page, lang=lang, exact=exact)
+    return query, problems
 
 
 NOTES = {

@@ -26,6 +26,7 @@ from ..model import Hit, Note, Practice, Query, Results
 from ..vocab import Vocabularies
 from . import similar as similarity
 from .counting import Groups, facet_counts, filter_groups
+from .explain import Reason, reasons
 from .generations import Generation, Generations, load
 from .snippets import Keys, snippet, suggest
 from .text import OPERATORS, WORD, TextParser, one_character
@@ -48,6 +49,8 @@ class Selection:
     """`matched` within the filters."""
     groups: Groups
     """The selected filters, per group."""
+    corrected: tuple[tuple[str, str], ...] = ()
+    """(word as typed, the neighbour also searched for) for each word the index did not know."""
     also: tuple[str, ...] = ()
     """The glossary labels searched besides the words (see `glossary`)."""
 
@@ -96,7 +99,7 @@ class ResultCache:
 def canonical(query: Query) -> tuple[Any, ...]:
     """The query as a hashable key, filters in a fixed order."""
     filters = tuple(sorted((name, tuple(sorted(values))) for name, values in query.filters.items() if values))
-    return (query.text, filters, query.sort, query.page, query.per_page, query.lang)
+    return (query.text, filters, query.sort, query.page, query.per_page, query.lang, query.exact)
 
 
 class Searcher:
@@ -137,17 +140,21 @@ class Searcher:
 
     def select(self, gen: Generation, query: Query, notes: list[str]) -> Selection:
         """The text match (with its any-word fallback) and the filters."""
+        corrections: list[tuple[str, str]] | None = None if query.exact else []
         also: list[str] = []  # glossary expansion (issue 12, item 4)
-        parsed, text = self._text.parse(gen, query.text, notes, filtered=bool(query.filters), also=also)
+        parsed, text = self._text.parse(
+            gen, query.text, notes, filtered=bool(query.filters), corrections=corrections, also=also
+        )
         hit = None
         if parsed is not None:
             hit = gen.evaluator.evaluate(parsed)
             if not hit.ids and not OPERATORS.search(text) and len(WORD.findall(text)) > 1:
-                any_word = self._text.any_word(gen, text)
+                fallback: list[tuple[str, str]] | None = None if query.exact else []
+                any_word = self._text.any_word(gen, text, fallback)
                 found = gen.evaluator.evaluate(any_word)
                 if found.ids:
                     notes.append(Note(N_("No practice has all the words; these have some of them.")))
-                    parsed, hit = any_word, found
+                    parsed, hit, corrections = any_word, found, fallback
                     also.clear()
             kept = [w for w in WORD.findall(text) if w.casefold() not in analysis.STOP_WORDS]
             if not hit.ids and kept and all(len(w) == 1 for w in kept):
@@ -157,7 +164,8 @@ class Searcher:
         results = matched.copy()
         for _, ids in groups:
             results &= ids
-        return Selection(parsed, text, hit, matched, results, groups, tuple(also))
+        corrected = tuple(dict.fromkeys(corrections or ())) if hit is not None and hit.ids else ()
+        return Selection(parsed, text, hit, matched, results, groups, corrected, tuple(also))
 
     def search(self, query: Query) -> Results:
         gen = self._current()
@@ -179,7 +187,7 @@ class Searcher:
         facets = facet_counts(gen, query, chosen.matched, chosen.groups, self.vocabs)
         first = (query.page - 1) * query.per_page
         if chosen.hit is not None and query.sort == "relevance":
-            scores = chosen.hit.top(chosen.results, limit=first + query.per_page)  # only as far as this page
+            scores = chosen.hit.top(chosen.results, limit=first + query.per_page, rank=gen.rank)  # as far as this page
             order = _order(gen, BitMap(scores), scores, query)
         else:
             scores, order = {}, _order(gen, chosen.results, {}, query)
@@ -189,7 +197,7 @@ class Searcher:
             self._hit(practice, scores.get(d, 0.0), keys, query.lang) for d, practice in zip(page, gen.practices(page))
         )
         suggestion = None
-        if chosen.parsed is not None and len(chosen.results) < 3:
+        if chosen.parsed is not None and len(chosen.results) < 3 and not chosen.corrected:
             suggestion = suggest(gen, chosen.text, lambda text: self._finds(gen, text))
         return Results(
             query=query,
@@ -198,8 +206,22 @@ class Searcher:
             facets=facets,
             suggestion=suggestion,
             notes=tuple(notes),
+            corrected=chosen.corrected,
             also_searched=chosen.also,
         )
+
+    def explain(self, query: Query) -> tuple[Results, dict[str, list[Reason]]]:
+        """One page of results, and for each hit why it matched (by id; empty without words)."""
+        gen = self._current()
+        results = self._search(gen, query)
+        chosen = self.select(gen, query, [])
+        why: dict[str, list[Reason]] = {}
+        if chosen.parsed is not None:
+            for hit in results.hits:
+                with gen.lock:
+                    docnum = gen.searcher.document_number(id=hit.id)
+                why[hit.id] = reasons(gen, chosen.parsed, docnum) if docnum is not None else []
+        return results, why
 
     def _finds(self, gen: Generation, text: str) -> bool:
         parsed, _ = self._text.parse(gen, text, [])
@@ -259,6 +281,7 @@ def _order(gen: Generation, ids: BitMap, scores: dict[int, float], query: Query)
         return sorted(docs, key=lambda d: titles[d])
     if query.sort == "budget":
         return sorted(docs, key=lambda d: (-gen.budget[d], -start[d]))
+    rank = gen.rank
     if query.sort == "relevance" and scores:
-        return sorted(docs, key=lambda d: (-scores.get(d, 0.0), d))  # ties as Whoosh breaks them
-    return sorted(docs, key=lambda d: -start[d])
+        return sorted(docs, key=lambda d: (-scores.get(d, 0.0), rank[d]))  # ties: the more complete, the newer
+    return sorted(docs, key=lambda d: (-start[d], rank[d]))

@@ -4,6 +4,7 @@ every part that could not be searched as typed."""
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -13,6 +14,7 @@ from .. import glossary as glossary_data
 from ..facets import N_, REGISTRY
 from ..model import Note
 from ..vocab import LABEL_LANGUAGES, Vocabularies
+from . import typos
 from .generations import Generation
 from .glossary import Expansion
 
@@ -26,26 +28,42 @@ OPERATORS = re.compile(r'["()]|\bAND\b|\bOR\b|\bNOT\b|(?:^|\s)[-+]\w')
 WORD = re.compile(analysis.TOKEN)
 
 
+LABEL_WEIGHT = 0.25
+"""A vocabulary label's match weighs this much of a word in a practice's text."""
+K1, B = 1.2, 0.75
+
+
 class Bridge:
     """Vocabulary labels in every language, as a way into the practices tagged with
     them: a Swedish `arbetsmarknad` or a French `travail` finds a practice tagged
     `labour-market`, whatever language its texts are in. Each word of every label
     and keyword is kept in its folded form and as its stem in the label's language;
     a query word is looked up the same way, in every language. The facets marked
-    `bridged` in the registry take part."""
+    `bridged` in the registry take part.
+
+    A label match is scored like a word in a short text (BM25): a value that few
+    practices carry weighs more than a common one, a word of a one-word label more
+    than one of a long label, and the whole is weighted by `LABEL_WEIGHT`, below
+    words in the practice's own texts."""
 
     def __init__(self, vocabs: Vocabularies, stemmers: Mapping[str, str]):
         self.stemmers = dict(stemmers)
-        self.terms: dict[str, set[tuple[str, str]]] = {}
+        self.terms: dict[str, dict[tuple[str, str], int]] = {}
+        lengths: list[int] = []
         for facet in REGISTRY:
             if not facet.bridged or facet.vocabulary is None:
                 continue
             for term in vocabs[facet.vocabulary]:
                 phrases = [*term.label.items(), *((lang, w) for lang, ws in term.keywords.items() for w in ws)]
                 for lang, phrase in phrases:
-                    for word in WORD.findall(phrase):
+                    words = WORD.findall(phrase)
+                    lengths.append(len(words))
+                    for word in words:
                         for key in self._keys(word, (lang,)):
-                            self.terms.setdefault(key, set()).add((f"f_{facet.name}", term.id))
+                            found = self.terms.setdefault(key, {})
+                            target = (f"f_{facet.name}", term.id)
+                            found[target] = min(found.get(target, len(words)), len(words))
+        self.average = sum(lengths) / len(lengths) if lengths else 1.0
 
     def _keys(self, word: str, languages: Iterable[str]) -> set[str]:
         folded = analysis.fold(word)
@@ -58,22 +76,31 @@ class Bridge:
                 keys.add(f"{lang}:{analysis.stem(algorithm, folded)}")
         return keys
 
-    def matches(self, word: str) -> set[tuple[str, str]]:
-        found: set[tuple[str, str]] = set()
+    def matches(self, word: str) -> dict[tuple[str, str], int]:
+        """(field, vocabulary id) -> the length in words of the shortest label it matches."""
+        found: dict[tuple[str, str], int] = {}
         for key in self._keys(word, LABEL_LANGUAGES):
-            found |= self.terms.get(key, set())
+            for target, length in self.terms.get(key, {}).items():
+                found[target] = min(found.get(target, length), length)
         return found
 
-    def widen(self, parsed: Any) -> Any:
+    def score(self, gen: Generation, field: str, value: str, length: int) -> float:
+        """BM25 of one label word: idf over the practices carrying the value, length-normalised."""
+        carrying = len(gen.bitmaps.get(field[len("f_") :], {}).get(value, ()))
+        everyone = max(len(gen.live), 1)
+        idf = math.log(1 + (everyone - carrying + 0.5) / (carrying + 0.5))
+        return LABEL_WEIGHT * idf * (K1 + 1) / (1 + K1 * (1 - B + B * length / self.average))
+
+    def widen(self, parsed: Any, gen: Generation) -> Any:
         """Add, to each plain word of a parsed query, the vocabulary terms it names."""
 
         def visit(node: Any) -> Any:
             if isinstance(node, wq.Or):
                 words = [q.text for q in node.subqueries if isinstance(q, wq.Term) and q.fieldname == "plain"]
                 extra = [
-                    wq.ConstantScoreQuery(wq.Term(field, value), 1.0)
+                    wq.ConstantScoreQuery(wq.Term(field, value), self.score(gen, field, value, length))
                     for word in words
-                    for field, value in sorted(self.matches(word))
+                    for (field, value), length in sorted(self.matches(word).items())
                 ]
                 if extra:
                     return wq.Or([*node.subqueries, *extra])
@@ -108,11 +135,19 @@ class TextParser:
         return parser
 
     def parse(
-        self, gen: Generation, text: str, notes: list[str], filtered: bool = False, also: list[str] | None = None
+        self,
+        gen: Generation,
+        text: str,
+        notes: list[str],
+        filtered: bool = False,
+        corrections: list[tuple[str, str]] | None = None,
+        also: list[str] | None = None,
     ) -> tuple[Any, str]:
         """Parse `text`; a query that cannot be parsed is searched as plain words, and
         one of only stop words (which no index holds) is no text query at all (None):
-        every practice (that matches the filters, when `filtered`), with a note. The
+        every practice (that matches the filters, when `filtered`), with a note. With
+        `corrections` (a list), words the index does not know are also searched as
+        their close neighbours, and each correction is added to the list. The
         glossary's labels searched besides the words are added to `also`."""
         if len(text) > MAX_QUERY:
             notes.append(Note(N_("The query was shortened to its first %(num)d characters."), num=MAX_QUERY))
@@ -144,19 +179,30 @@ class TextParser:
             parsed = self._parser(gen, engine.AndGroup).parse(words) if words else None
         if parsed is None:
             return None, text
-        parsed = self.bridge.widen(_fold_prefixes(parsed))
+        parsed = self._tolerant(gen, self.bridge.widen(_fold_prefixes(parsed), gen), corrections)
         # glossary expansion (issue 12, item 4): a concept named in one language, searched in all
         if not OPERATORS.search(text):
             and_words = self._parser(gen, engine.AndGroup)
-            expanded = self.expansion.expand(gen, parsed, text, lambda rest: self.bridge.widen(and_words.parse(rest)))
+            expanded = self.expansion.expand(
+                gen, parsed, text, lambda rest: self.bridge.widen(and_words.parse(rest), gen)
+            )
             parsed = expanded.parsed
             if also is not None:
                 also.extend(expanded.also)
         return parsed, text
 
-    def any_word(self, gen: Generation, text: str) -> Any:
+    def any_word(self, gen: Generation, text: str, corrections: list[tuple[str, str]] | None = None) -> Any:
         """`text` with its words joined by OR: the fallback when no practice has them all."""
-        return self.bridge.widen(_fold_prefixes(self._parser(gen, engine.OrGroup).parse(text)))
+        parsed = self.bridge.widen(_fold_prefixes(self._parser(gen, engine.OrGroup).parse(text)), gen)
+        return self._tolerant(gen, parsed, corrections)
+
+    def _tolerant(self, gen: Generation, parsed: Any, corrections: list[tuple[str, str]] | None) -> Any:
+        if corrections is None:
+            return parsed
+        parser = self._parser(gen, engine.OrGroup)
+        tolerant, made = typos.tolerate(gen, parsed, parser.parse)
+        corrections.extend(made)
+        return tolerant
 
 
 def _fold_prefixes(parsed: Any) -> Any:

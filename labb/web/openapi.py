@@ -16,7 +16,7 @@ from ..search import MAX_PER_PAGE
 from ..vocab import Vocabularies
 from .views import vocabs
 
-PARAMETER_NAMES = ("q", *FACETS, "sort", "page", "per_page", "lang")
+PARAMETER_NAMES = ("q", *FACETS, "sort", "page", "per_page", "lang", "exact")
 
 
 def _parameters(vocabularies: Vocabularies) -> dict[str, Any]:
@@ -73,6 +73,14 @@ def _parameters(vocabularies: Vocabularies) -> dict[str, Any]:
         "when a translation exists (else English, else the original).",
         "schema": {"type": "string", "enum": list(vocabularies["languages"].terms), "default": "en"},
     }
+    out["exact"] = {
+        "name": "exact",
+        "in": "query",
+        "required": False,
+        "description": "`1`: search the words only as typed. Otherwise a word the index does not know "
+        "is also searched as its closest words in the index (see `corrected`).",
+        "schema": {"type": "string", "enum": ["", "0", "1"], "default": ""},
+    }
     return out
 
 
@@ -121,8 +129,9 @@ def _search_schemas(vocabularies: Vocabularies) -> dict[str, Any]:
             "page": {"type": "integer"},
             "per_page": {"type": "integer"},
             "lang": {"type": "string"},
+            "exact": {"type": "boolean"},
         },
-        "required": ["q", "sort", "page", "per_page", "lang"],
+        "required": ["q", "sort", "page", "per_page", "lang", "exact"],
         "additionalProperties": False,
     }
     hit = {
@@ -180,6 +189,16 @@ def _search_schemas(vocabularies: Vocabularies) -> dict[str, Any]:
             "per_page": {"type": "integer"},
             "suggestion": {**nullable("string"), "description": "A corrected query that finds more."},
             "notes": {**string_list, "description": "What was ignored or changed in the query, in words."},
+            "corrected": {
+                "type": "array",
+                "description": "Each word the index did not know, and the word of the index also searched for.",
+                "items": {
+                    "type": "object",
+                    "properties": {"word": {"type": "string"}, "as": {"type": "string"}},
+                    "required": ["word", "as"],
+                    "additionalProperties": False,
+                },
+            },
             "also_searched": {
                 **string_list,
                 "description": "Glossary labels searched besides the words: the concepts the query names, in other "
@@ -193,7 +212,18 @@ def _search_schemas(vocabularies: Vocabularies) -> dict[str, Any]:
                 "additionalProperties": False,
             },
         },
-        "required": ["query", "total", "page", "per_page", "suggestion", "notes", "also_searched", "results", "facets"],
+        "required": [
+            "query",
+            "total",
+            "page",
+            "per_page",
+            "suggestion",
+            "notes",
+            "corrected",
+            "also_searched",
+            "results",
+            "facets",
+        ],
         "additionalProperties": False,
     }
     error = {

@@ -34,7 +34,7 @@ SORT_LABELS = {
 
 
 def _state(params: dict[str, list[str]]) -> dict[str, list[str]]:
-    keep = ("q", "sort", "per_page", *FACETS)  # `lang` is kept by i18n's url_defaults
+    keep = ("q", "sort", "per_page", "exact", *FACETS)  # `lang` is kept by i18n's url_defaults
     return {k: v for k, v in params.items() if k in keep and v and v != [""]}
 
 
@@ -354,7 +354,9 @@ def search():
         previous_url=url(page=[str(page - 1)] if page > 2 else None) if 1 < page <= pages else None,
         next_url=url(page=[str(page + 1)]) if page < pages else None,
         suggestion_url=url(q=[results.suggestion]) if results.suggestion else None,
-        hidden={k: v for k, v in state.items() if k not in ("q",)},
+        corrected=Markup(", ").join(Markup("<em>{}</em>").format(found) for _, found in results.corrected),
+        exact_url=url(exact=["1"], page=None),
+        hidden={k: v for k, v in state.items() if k not in ("q", "exact")},  # a new query is corrected again
         map_url=url_for("maps.map_page", **dict(_only(state, ("q", *FACETS)))),
         feed_url=feed_url(state),
         first=(page - 1) * query.per_page + 1,
