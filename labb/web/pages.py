@@ -68,10 +68,6 @@ class Urls:
         return f"{self.path}?{query}" if query else self.path
 
 
-def _url(state: dict[str, list[str]], **changes: list[str] | None) -> str:
-    return Urls(state)(**changes)
-
-
 def _toggled(chosen: list[str], value: FacetValue) -> list[str]:
     """The selected values of a facet after a click on `value`."""
     return [v for v in chosen if v != value.value] if value.selected else [*chosen, value.value]
