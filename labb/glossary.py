@@ -6,7 +6,10 @@ Each theme is one file, ``labb/vocabularies/glossary/<theme>.yaml``::
     concepts:
       intercultural-mediation:
         note: Bridging language and cultural gaps between newcomers and services.
-        source: {name: EMN Asylum and Migration Glossary, url: "https://..."}
+        source:
+          name: EMN Asylum and Migration Glossary
+          url: "https://..."        # the entry's own page where it has one
+          checked: [en, fr, it]     # languages whose labels hold the entry's term there
         labels:
           en: [intercultural mediation, cultural mediation]
           it: [mediazione interculturale, mediazione culturale]
@@ -59,6 +62,8 @@ class Source:
     url: str
     entry: str = ""
     """The entry's term in that glossary, when it is not the concept's English label."""
+    checked: tuple[str, ...] = ()
+    """The languages whose labels were compared with this entry and hold its term there."""
 
 
 @dataclass(frozen=True, eq=False, repr=False)
@@ -305,6 +310,11 @@ def _concept(
             else:
                 kept.append(value.strip())
         labels[lang] = tuple(dict.fromkeys(kept))
+    if source is not None:
+        for i, lang in enumerate(source.checked):
+            if lang not in labels:
+                at = (*loc, "source", "checked", i)
+                problems.append(Problem.of("glossary-checked", where, doc.where(at), at, id=cid, lang=lang))
     if len(problems) > before or source is None:
         return None
     note = body.get("note")
@@ -327,7 +337,10 @@ def _source(where: str, doc: records.Document, cid: str, node: Any, problems: li
         problems.append(Problem.of("glossary-no-source", where, doc.where(at), at, form="name", id=cid))
         return None
     entry = node.get("entry")
-    return Source(name.strip(), url, entry.strip() if isinstance(entry, str) else "")
+    checked = node.get("checked") or []
+    if not isinstance(checked, list):
+        checked = [checked]
+    return Source(name.strip(), url, entry.strip() if isinstance(entry, str) else "", tuple(map(str, checked)))
 
 
 def load(data_dir: Path = DATA_DIR, vocabs: Vocabularies | None = None) -> Glossary:

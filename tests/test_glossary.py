@@ -259,6 +259,17 @@ def test_glossary_no_source(tmp_path, vocabs, source, line, column, field, messa
     assert _check(tmp_path, vocabs, a=text) == [("a.yaml", line, column, "glossary-no-source", field, message)]
 
 
+def test_glossary_checked_language_without_labels(tmp_path, vocabs):
+    text = CONCEPT.format(url=EMN).replace('url: "', 'checked: [en, de], url: "')
+    [problem] = _check(tmp_path, vocabs, a=text)
+    assert problem[:5] == ("a.yaml", 4, 69, "glossary-checked", "concepts.language-course.source.checked[1]")
+    assert "no `de` labels" in problem[5]
+    text = CONCEPT.format(url=EMN).replace('url: "', 'checked: [en, fr], url: "')
+    assert _check(tmp_path, vocabs, a=text) == []
+    [concept] = glossary.check(tmp_path / "glossary", vocabs)[0].concepts.values()
+    assert concept.source.checked == ("en", "fr")
+
+
 def test_glossary_shared_label(tmp_path, vocabs):
     """Labels are compared as search compares them: `Language courses` is `language course`."""
     text = CONCEPT.format(url=EMN)
@@ -286,6 +297,7 @@ def test_every_glossary_code_is_tested():
         "glossary-language",
         "glossary-empty-label",
         "glossary-no-source",
+        "glossary-checked",
         "glossary-shared-label",
     }
     assert {code for code in CODES if code.startswith("glossary")} == tested

@@ -546,6 +546,13 @@ _TABLE: tuple[ProblemCode, ...] = (
         },
     ),
     ProblemCode(
+        "glossary-checked",
+        "error",
+        "a glossary concept's `source.checked` names a language the concept has no labels in",
+        "`{id}` says its `{lang}` labels were checked against the source, but it has no `{lang}` labels",
+        "write the source entry's `{lang}` term among the labels, or take `{lang}` out of `checked`",
+    ),
+    ProblemCode(
         "glossary-shared-label",
         "error",
         "two glossary concepts have the same label in the same language (compared as search compares words)",
