@@ -259,7 +259,8 @@ def build_index(
     kind = "full build" if report.full else "update"
     click.echo(
         f"{kind}: {report.added} added, {report.updated} updated, {report.removed} removed, "
-        f"{report.unchanged} unchanged in {report.seconds:.2f} s -> {index_dir / report.generation}",
+        f"{report.unchanged} unchanged in {report.seconds:.2f} s "
+        f"(similar practices: {report.similar_seconds:.2f} s) -> {index_dir / report.generation}",
         err=True,
     )
 

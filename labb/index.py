@@ -4,7 +4,8 @@ Layout of the index folder::
 
     index/
       CURRENT          the name of the live generation (replaced atomically)
-      gen-<stamp>/     one complete Whoosh index + manifest.json per generation
+      gen-<stamp>/     one complete Whoosh index + manifest.json per generation,
+                       and similar.json: each practice's similar practices
       .lock            held while a build runs
 
 A build never touches the live generation: it writes a new one beside it (a copy
@@ -18,6 +19,8 @@ has been live long enough that no reader can still be opening them.
 A full build of many files is shared among processes: each validates its share
 and writes it as one Whoosh segment, and the generation lists those segments.
 An update re-indexes only the files whose content changed, in this process.
+Each practice's similar practices are found once the generation is written
+(`labb.similarity`; an update finds again only those that can have changed).
 """
 
 from __future__ import annotations
@@ -40,11 +43,11 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from . import analysis, engine, facets, morphology, validate
+from . import analysis, engine, facets, morphology, similarity, validate
 from .model import Mark, Practice, Problem, sort_key
 from .vocab import LABEL_LANGUAGES, Vocabularies
 
-SCHEMA_VERSION = 11
+SCHEMA_VERSION = 12
 """Bump when the documents or fields change: every index is then rebuilt."""
 KEEP_SECONDS = 60.0
 """A superseded generation stays this long for readers that were opening it."""
@@ -81,6 +84,8 @@ class BuildReport:
     removed: int = 0
     unchanged: int = 0
     seconds: float = 0.0
+    similar_seconds: float = 0.0
+    """Of `seconds`, the time spent finding each practice's similar practices."""
     warnings: list[Problem] = field(default_factory=list)
 
 
@@ -323,6 +328,10 @@ def build(
                 new_files[path]["id"] = practice_id
             if not allow_removals:
                 _check_removals(manifest.get("files", {}) if live else {}, new_files, practices_dir)
+            similar_started = time.perf_counter()
+            previous = similarity.read(live) if live is not None and not full else None
+            similarity.write(generation, similarity.compute(generation, previous, set(ids.values())))
+            similar_seconds = time.perf_counter() - similar_started
             # A new file, never a write into the hard-linked copy of the live manifest.
             (generation / f"{MANIFEST}.new").write_text(
                 json.dumps(
@@ -344,6 +353,7 @@ def build(
         removed=len(removed),
         unchanged=len(files) - len(changed),
         seconds=time.perf_counter() - started,
+        similar_seconds=similar_seconds,
         warnings=[p for p in problems if p.severity == "warning"],
     )
 

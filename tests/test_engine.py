@@ -40,7 +40,7 @@ def test_the_installed_whoosh_is_the_pinned_one():
 
 def test_the_internals_labb_relies_on_are_there():
     """Each internal named in labb/engine/__init__.py's docstring, as labb uses it."""
-    from whoosh import formats, index, scoring, system, writing
+    from whoosh import formats, index, reading, scoring, system, writing
     from whoosh.codec import whoosh3
 
     assert hasattr(whoosh3.W3Codec, "length_stats")
@@ -58,6 +58,11 @@ def test_the_internals_labb_relies_on_are_there():
         assert callable(getattr(whoosh3.W3LeafMatcher, method)), method
     for attribute in ("self._ids", "self._weights", "self._i"):
         assert attribute in inspect.getsource(whoosh3.W3LeafMatcher._goto), attribute
+    from whoosh.matching import wrappers
+
+    source = inspect.getsource(wrappers.FilterMatcher.__init__)
+    assert "self._ids = ids" in source and "self._exclude = exclude" in source
+    assert "FilterMatcher(matcher, deleted, exclude=True)" in inspect.getsource(reading.SegmentReader.postings)
 
 
 def test_postings_read_a_block_at_a_time_equal_those_read_one_by_one(tmp_path):
@@ -89,6 +94,39 @@ def test_postings_read_a_block_at_a_time_equal_those_read_one_by_one(tmp_path):
                     one.next()
                 docs, found = _blocks(engine.query.Term("body", word).matcher(leaf))
                 assert docs.tolist() == ids and np.allclose(found, weights) and ids
+
+
+def test_postings_of_a_segment_with_deleted_documents_leave_them_out(tmp_path):
+    """After an update deletes documents, the evaluator still reads a block at a time
+    (not through Whoosh's filtering matcher) and gives Whoosh's own documents and scores."""
+    import threading
+
+    import numpy as np
+    from pyroaring import BitMap
+
+    from labb import engine
+
+    schema = engine.Schema(id=engine.ID(stored=True, unique=True), body=engine.TEXT())
+    ix = engine.create_in(str(tmp_path), schema)
+    writer = ix.writer()
+    for n in range(700):
+        writer.add_document(id=str(n), body=" ".join(["common"] * (1 + n % 5)))
+    writer.commit()
+    writer = ix.writer()
+    for n in range(0, 700, 3):
+        writer.delete_by_term("id", str(n))
+    writer.commit(merge=False)
+    with ix.searcher() as searcher:
+        reader = searcher.reader()
+        assert reader.has_deletions()
+        evaluator = engine.Evaluator(searcher, BitMap(reader.all_doc_ids()), reader.doc_count_all(), threading.Lock())
+        docs, scores = evaluator.postings("body", "common")
+        hits = searcher.search(engine.query.Term("body", "common"), limit=None)
+        theirs = dict(sorted((hit.docnum, hit.score) for hit in hits))
+        assert docs.tolist() == list(theirs) and len(docs) == 700 - 234
+        assert np.allclose(scores, list(theirs.values()))
+        docs, weights = evaluator.weights("body", "common")
+        assert docs.tolist() == list(theirs) and weights.tolist() == [1 + int(n) % 5 for n in docs.tolist()]
 
 
 def test_segments_written_apart_read_as_one_index(tmp_path):

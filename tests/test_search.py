@@ -725,26 +725,3 @@ def test_phrases_match_adjacent_words_only(shipped_searcher):
     both = shipped_searcher.search(Query(text="language courses"))
     assert together.total > 0 and together.total < both.total
     assert {h.id for h in apart.hits} != {h.id for h in together.hits}
-
-
-def test_similar_practices_are_whooshs_own_answer(shipped_searcher):
-    """The evaluator answers the similarity query exactly as Whoosh's search does."""
-    from labb.engine import query as wq
-    from labb.search import similar as similarity
-
-    gen = shipped_searcher._current()
-    checked = 0
-    for practice_id in sorted(p.stem for p in (REPO / "practices").rglob("*.yaml"))[::7]:
-        ours = [(round(score, 9), p.id) for score, p in similarity.similar(gen, practice_id, 5)]
-        with gen.lock:
-            docnum = gen.searcher.document_number(id=practice_id)
-            practice = similarity.load(gen.searcher.stored_fields(docnum)["doc"])
-            text = " ".join(t for n in similarity.TEXTS for t in (getattr(practice, n) or {}).values())
-            terms = gen.searcher.key_terms_from_text("plain", text, numterms=similarity.KEY_TERMS)
-            found = gen.searcher.search(
-                similarity.similarity_query(practice, terms), limit=5, mask=wq.Term("id", practice_id)
-            )
-            theirs = [(round(hit.score, 9), hit["id"]) for hit in found]
-        assert ours == theirs, practice_id
-        checked += 1
-    assert checked >= 10

@@ -27,7 +27,9 @@ Internals relied on (see `segments`, `fields` and `postings`):
   - a matcher's `is_active`, `id`, `next`, `weight`, `score`, `value_as("positions")`,
     and of `whoosh.codec.whoosh3.W3LeafMatcher` its block: `_read_ids`, `_read_weights`,
     `_next_block`, `_ids`, `_weights`, `_i` (a term's postings read a block at a time),
-    its `scorer` with `K1`, `B`, `idf`, `avgfl`, and a reader's `doc_field_length`:
+    its `scorer` with `K1`, `B`, `idf`, `avgfl`, and a reader's `doc_field_length`;
+    `whoosh.matching.wrappers.FilterMatcher`'s `child`, `_ids` and `_exclude`, the filter
+    a segment's reader wraps around its postings when it has deleted documents:
     `postings.Evaluator` reads each term's postings once per generation, with the
     BM25F scores Whoosh gives them, and evaluates queries on bitmaps (checked
     against Whoosh's own search by a property test in tests/test_search.py).

@@ -23,6 +23,7 @@ import numpy as np
 from pyroaring import BitMap
 from whoosh import query as wq
 from whoosh.codec.whoosh3 import W3LeafMatcher
+from whoosh.matching.wrappers import FilterMatcher
 from whoosh.scoring import BM25FScorer
 
 TERM_CACHE = 50_000
@@ -68,6 +69,19 @@ class Evaluator:
     def frequency(self, term: Any) -> int:
         """How many documents have `term` (read from the cached postings)."""
         return len(self._postings(term)[0])
+
+    def postings(self, fieldname: str, text: str) -> tuple[np.ndarray, np.ndarray]:
+        """Document numbers that have the term, and Whoosh's score of the term in each."""
+        return self._postings(wq.Term(fieldname, text))
+
+    def weights(self, fieldname: str, text: str) -> tuple[np.ndarray, np.ndarray]:
+        """Document numbers that have the term, and its weight in each (its frequency,
+        as the field's format counts it). Read from the index, not cached; the scores
+        read with them are."""
+        docs, weights, scores = self._read(fieldname, text)
+        with self._cache_lock:
+            self._terms[(fieldname, text)] = (docs, scores)
+        return docs, weights
 
     def _zeros(self) -> np.ndarray:
         return np.zeros(self.size, dtype=np.float64)
@@ -133,41 +147,36 @@ class Evaluator:
         (similar practices weigh each key word differently)."""
 
         def read() -> tuple[np.ndarray, np.ndarray]:
-            docs: list[np.ndarray] = [np.zeros(0, dtype=np.int64)]
-            values: list[np.ndarray] = [np.zeros(0, dtype=np.float64)]
-            with self.lock:
-                for matcher, offset, searcher in self._leaves(wq.Term(term.fieldname, term.text)):
-                    ids, scores = self._scored(matcher, searcher, offset, term.fieldname)
-                    docs.append(ids + offset)
-                    values.append(scores)
-            return np.concatenate(docs), np.concatenate(values)
+            docs, _, scores = self._read(term.fieldname, term.text)
+            return docs, scores
 
         docs, scores = self._cached((term.fieldname, term.text), read)
         return docs, scores * term.boost
 
-    def _scored(self, matcher: Any, searcher: Any, offset: int, fieldname: str) -> tuple[np.ndarray, np.ndarray]:
-        """One segment's postings of a term: document numbers and Whoosh's scores.
-        BM25F (the default weighting) is computed for all postings at once, with
-        the scorer's own statistics and the same arithmetic as whoosh.scoring.bm25."""
-        scorer: Any = getattr(matcher, "scorer", None)
-        bm25f = type(scorer) is BM25FScorer
-        if bm25f and type(matcher) is W3LeafMatcher:
-            docs, found = _blocks(matcher)
-        else:
-            value = matcher.weight if bm25f else matcher.score
-            ids: list[int] = []
-            values: list[float] = []
-            while matcher.is_active():
-                ids.append(matcher.id())
-                values.append(value())
-                matcher.next()
-            docs = np.asarray(ids, dtype=np.int64)
-            found = np.asarray(values, dtype=np.float64)
-        if not bm25f:
-            return docs, found
-        fl = self._lengths(searcher, offset, fieldname)[docs]
-        k1, b = scorer.K1, scorer.B
-        return docs, scorer.idf * ((found * (k1 + 1)) / (found + k1 * ((1 - b) + b * fl / scorer.avgfl)))
+    def _read(self, fieldname: str, text: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """A term's document numbers, weights and Whoosh's scores, from every segment.
+        BM25F (the default weighting) is computed for all postings at once, with the
+        scorer's own statistics and the same arithmetic as whoosh.scoring.bm25."""
+        docs: list[np.ndarray] = [np.zeros(0, dtype=np.int64)]
+        weights: list[np.ndarray] = [np.zeros(0, dtype=np.float64)]
+        values: list[np.ndarray] = [np.zeros(0, dtype=np.float64)]
+        with self.lock:
+            for matcher, offset, searcher, deleted in self._leaves(wq.Term(fieldname, text)):
+                scorer: Any = getattr(matcher, "scorer", None)
+                if type(scorer) is BM25FScorer:
+                    ids, found = _raw(matcher)
+                    fl = self._lengths(searcher, offset, fieldname)[ids]
+                    k1, b = scorer.K1, scorer.B
+                    scores = scorer.idf * ((found * (k1 + 1)) / (found + k1 * ((1 - b) + b * fl / scorer.avgfl)))
+                else:
+                    ids, found, scores = _each(matcher, matcher.weight, matcher.score)
+                if deleted:
+                    kept = ~np.isin(ids, np.fromiter(deleted, dtype=np.int64, count=len(deleted)))
+                    ids, found, scores = ids[kept], found[kept], scores[kept]
+                docs.append(ids + offset)
+                weights.append(found)
+                values.append(scores)
+        return np.concatenate(docs), np.concatenate(weights), np.concatenate(values)
 
     def _lengths(self, searcher: Any, offset: int, fieldname: str) -> np.ndarray:
         """Every document's length of `fieldname` in the segment starting at `offset`,
@@ -180,15 +189,21 @@ class Evaluator:
             )
         return self._lengths_cache[key]
 
-    def _leaves(self, term: Any) -> Iterator[tuple[Any, int, Any]]:
-        """A matcher for `term` in each segment that has it, and the segment's first
-        document number. (Segment by segment, each posting costs less than through
-        Whoosh's multi-segment matcher; the scores are the same, from the index's
-        global statistics.)"""
+    def _leaves(self, term: Any) -> Iterator[tuple[Any, int, Any, frozenset[int]]]:
+        """A matcher for `term` in each segment that has it, the segment's first
+        document number, its searcher and its deleted documents. (Segment by segment,
+        each posting costs less than through Whoosh's multi-segment matcher; the scores
+        are the same, from the index's global statistics.) The segment's own matcher
+        is taken out of the filter Whoosh wraps it in when the segment has deleted
+        documents (an update deletes the old versions of what it changes), so that
+        its postings are still read a block at a time; callers leave the deleted out."""
         for searcher, offset in self.searcher.leaf_searchers():
             matcher = term.matcher(searcher)
+            deleted: frozenset[int] = frozenset()
+            if type(matcher) is FilterMatcher and matcher._exclude:
+                matcher, deleted = matcher.child, frozenset(matcher._ids)
             if matcher.is_active():
-                yield matcher, offset, searcher
+                yield matcher, offset, searcher, deleted
 
     def _phrase(self, node: Any) -> tuple[BitMap, np.ndarray]:
         """The documents where the phrase's words stand one after the other (as
@@ -212,9 +227,10 @@ class Evaluator:
         def read() -> dict[int, tuple[int, ...]]:
             found: dict[int, tuple[int, ...]] = {}
             with self.lock:
-                for matcher, offset, _ in self._leaves(term):
+                for matcher, offset, _, deleted in self._leaves(term):
                     while matcher.is_active():
-                        found[matcher.id() + offset] = tuple(matcher.value_as("positions"))
+                        if matcher.id() not in deleted:
+                            found[matcher.id() + offset] = tuple(matcher.value_as("positions"))
                         matcher.next()
             return found
 
@@ -253,6 +269,25 @@ def _adjacent(positions: list[tuple[int, ...]]) -> bool:
         if not starts:
             return False
     return True
+
+
+def _raw(matcher: Any) -> tuple[np.ndarray, np.ndarray]:
+    """A segment's postings of a term: document numbers and weights."""
+    if type(matcher) is W3LeafMatcher:
+        return _blocks(matcher)
+    return _each(matcher, matcher.weight)  # type: ignore[return-value]
+
+
+def _each(matcher: Any, *read: Callable[[], float]) -> tuple[np.ndarray, ...]:
+    """Document numbers and each `read()` at each, one posting at a time."""
+    ids: list[int] = []
+    values: list[list[float]] = [[] for _ in read]
+    while matcher.is_active():
+        ids.append(matcher.id())
+        for value, got in zip(values, read):
+            value.append(got())
+        matcher.next()
+    return np.asarray(ids, dtype=np.int64), *(np.asarray(v, dtype=np.float64) for v in values)
 
 
 def _blocks(matcher: Any) -> tuple[np.ndarray, np.ndarray]:

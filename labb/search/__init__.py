@@ -8,7 +8,6 @@ package is split by job:
 - `text`: the words parsed, with vocabulary labels as a way in;
 - `counting`: filters and disjunctive facet counts on bitmaps;
 - `snippets`: snippets and spelling suggestions;
-- `similar`: similar practices;
 - `searcher`: the `Searcher` that puts them together.
 """
 

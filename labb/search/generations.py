@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 from pyroaring import BitMap
 
-from .. import engine
+from .. import engine, similarity
 from ..facets import FACETS
 from ..index import current_generation, read_manifest, stamp
 from ..model import Practice
@@ -51,8 +51,8 @@ class Generation:
     lock: threading.Lock
     """Held while Whoosh's searcher is used (it is not safe across threads)."""
     evaluator: engine.Evaluator
-    similar: dict[Any, Any] = field(default_factory=dict)
-    """Similar practices, computed once per practice."""
+    path: Path | None = None
+    _similar: similarity.Lists | None = None
     described: dict[Any, Any] = field(default_factory=dict)
     """Facet values' labels and groups per language, described once (see `counting`)."""
 
@@ -81,7 +81,17 @@ class Generation:
         titles = {lang: _column(reader, f"sort_{lang}", size, "") for lang in LABEL_LANGUAGES}
         lock = threading.Lock()
         evaluator = engine.Evaluator(searcher, live, size, lock)
-        return cls(path.name, ix, searcher, live, bitmaps, start, added, budget, titles, rank, lock, evaluator)
+        return cls(
+            path.name, ix, searcher, live, bitmaps, start, added, budget, titles, rank, lock, evaluator, path=path
+        )
+
+    def similar(self, practice_id: str) -> list[tuple[str, float]]:
+        """(id, score) of the practices most like `practice_id`, best first, as the
+        build found them (read from the generation on first use)."""
+        lists = self._similar
+        if lists is None:
+            lists = self._similar = similarity.read(self.path) if self.path else {}
+        return lists.get(practice_id, [])
 
     def close(self) -> None:
         self.searcher.close()

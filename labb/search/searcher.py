@@ -24,7 +24,6 @@ from ..facets import N_
 from ..index import stemmed_languages
 from ..model import Hit, Note, Practice, Query, Results
 from ..vocab import Vocabularies
-from . import similar as similarity
 from .counting import Groups, facet_counts, filter_groups
 from .explain import Reason, reasons
 from .generations import Generation, Generations, load
@@ -251,12 +250,14 @@ class Searcher:
         return sorted(practices, key=lambda p: (-p.added.toordinal(), p.id))[:limit]
 
     def similar(self, practice_id: str, limit: int = 5, lang: str = "en") -> list[Hit]:
-        """Practices like this one (computed once per practice and generation)."""
+        """Practices like this one, as the index build found them (`labb.similarity`)."""
         gen = self._current()
-        key = (practice_id, limit)
-        if key not in gen.similar:
-            gen.similar[key] = similarity.similar(gen, practice_id, limit)
-        return [self._hit(practice, score, None, lang) for score, practice in gen.similar[key]]
+        found = gen.similar(practice_id)[:limit]
+        with gen.lock:
+            docnums = [gen.searcher.document_number(id=other) for other, _ in found]
+        kept = [(d, score) for d, (_, score) in zip(docnums, found) if d is not None]
+        practices = gen.practices([d for d, _ in kept])
+        return [self._hit(practice, score, None, lang) for (_, score), practice in zip(kept, practices)]
 
     def _hit(self, practice: Practice, score: float, keys: Keys | None, lang: str) -> Hit:
         title_lang, title = practice.title_in(lang)
