@@ -221,10 +221,10 @@ class _Scorer:
             assert previous is not None
             scores = self._scores(block, among) if len(among) else np.zeros((len(block), 0))
             for d, row in zip(block.tolist(), scores):
-                kept = [(self.docnum[other], score) for other, score in previous[self.ids[d]]]
+                had = [(self.docnum[other], score) for other, score in previous[self.ids[d]]]
                 gained = [(int(c), float(v)) for c, v in zip(among.tolist(), row.tolist()) if v > 0 and c != d]
-                best = sorted(kept + gained, key=lambda pair: (-pair[1], pair[0]))[:LIMIT]
-                out[self.ids[d]] = [(self.ids[c], score) for c, score in best]
+                ranked = sorted(had + gained, key=lambda pair: (-pair[1], pair[0]))[:LIMIT]
+                out[self.ids[d]] = [(self.ids[c], score) for c, score in ranked]
         return out
 
 
