@@ -7,10 +7,13 @@ value's own bitmap."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+import numpy as np
 from pyroaring import BitMap
 
 from ..facets import REGISTRY, Facet
-from ..model import FacetValue, Query
+from ..model import FacetValue, Query, fold
 from ..vocab import Vocabularies
 from .generations import Generation
 
@@ -35,32 +38,91 @@ def facet_counts(
     """Every facet's values with their counts, labelled in the query's language and
     ordered as the facet orders them; selected values always, others when they count."""
     bases: dict[str, BitMap] = {}
+    masks: dict[int, np.ndarray] = {}
 
-    def base(key: str) -> BitMap:
+    def base(key: str) -> np.ndarray:
+        """The documents a value with this group key is counted among, as a mask."""
         if key not in bases:
             ids = matched
             for other, selected in groups:
                 if other != key:
                     ids = ids & selected
             bases[key] = ids
-        return bases[key]
+        ids = bases[key]
+        if id(ids) not in masks:
+            mask = np.zeros(gen.evaluator.size, dtype=bool)
+            mask[_array(ids)] = True
+            masks[id(ids)] = mask
+        return masks[id(ids)]
 
     out: dict[str, tuple[FacetValue, ...]] = {}
     for facet in REGISTRY:
         selected = query.filters.get(facet.name, frozenset())
         described = _described(gen, facet, query.lang, vocabs)
-        counts = {}
-        for v, ids in gen.bitmaps.get(facet.name, {}).items():
-            count = base(described[v][2]).intersection_cardinality(ids)
-            if count or v in selected:
-                counts[v] = count
-        counts.update({v: 0 for v in selected if v not in counts})
+        table = _table(gen, facet)
+        counts = np.zeros(len(table.values), dtype=np.int64)
+        for key, (docs, which) in table.keys.items():
+            counts += np.bincount(which[base(key)[docs]], minlength=len(table.values))
+        order = _order(gen, facet, table, described, query.lang)  # value numbers by label
+        in_order = counts[order]
+        kept = order[in_order > 0]
+        if type(facet).ordered is Facet.ordered:  # by label already: the same order, sooner
+            kept = kept[np.argsort(-counts[kept], kind="stable")]
         values = []
-        for v, count in counts.items():
-            label, group, _ = described[v] if v in described else _describe(facet, v, query.lang, vocabs)
-            values.append(FacetValue(v, label, count, v in selected, group))
-        out[facet.name] = tuple(facet.ordered(values, vocabs))
+        for n in kept.tolist():
+            v = table.values[n]
+            label, group, _ = described[v]
+            values.append(FacetValue(v, label, int(counts[n]), v in selected, group))
+        for v in sorted(selected):
+            if v not in table.number or not counts[table.number[v]]:
+                label, group, _ = described[v] if v in described else _describe(facet, v, query.lang, vocabs)
+                values.append(FacetValue(v, label, 0, True, group))
+        out[facet.name] = tuple(facet.ordered(values, vocabs) if type(facet).ordered is not Facet.ordered else values)
+        if type(facet).ordered is Facet.ordered and len(values) > len(kept):  # a selected value counting 0
+            out[facet.name] = tuple(sorted(values, key=lambda fv: (-fv.count, fold(fv.label))))
     return out
+
+
+def _order(gen: Generation, facet: Facet, table: _Table, described: dict[str, Described], lang: str) -> np.ndarray:
+    """The facet's value numbers in the order of their labels in `lang` (once per generation)."""
+    key = ("order", facet.name, lang)
+    found = gen.described.get(key)
+    if found is None:
+        found = np.asarray([table.number[v] for v in described if v in table.number], dtype=np.int64)
+        gen.described[key] = found
+    return found
+
+
+@dataclass(frozen=True)
+class _Table:
+    """A facet's values and every (document, value) pair, as arrays: a value's count
+    among some documents is one `bincount` over the pairs those documents have."""
+
+    values: list[str]
+    number: dict[str, int]
+    keys: dict[str, tuple[np.ndarray, np.ndarray]]
+    """Group key -> the (document, value number) pairs of the values that have it."""
+
+
+def _table(gen: Generation, facet: Facet) -> _Table:
+    key = ("table", facet.name)
+    found = gen.described.get(key)
+    if found is None:
+        bitmaps = gen.bitmaps.get(facet.name, {})
+        values = list(bitmaps)
+        pairs: dict[str, tuple[list[np.ndarray], list[np.ndarray]]] = {}
+        for n, v in enumerate(values):
+            docs, which = pairs.setdefault(facet.group_key(v), ([], []))
+            docs.append(_array(bitmaps[v]))
+            which.append(np.full(len(bitmaps[v]), n, dtype=np.int64))
+        keys = {k: (np.concatenate(docs), np.concatenate(which)) for k, (docs, which) in pairs.items()}
+        found = _Table(values, {v: n for n, v in enumerate(values)}, keys)
+        gen.described[key] = found
+    return found
+
+
+def _array(ids: BitMap) -> np.ndarray:
+    return np.asarray(ids.to_array(), dtype=np.int64) if hasattr(ids, "to_array") else np.fromiter(ids, np.int64)
 
 
 Described = tuple[str, str | None, str]
@@ -72,11 +134,13 @@ def _describe(facet: Facet, value: str, lang: str, vocabs: Vocabularies) -> Desc
 
 
 def _described(gen: Generation, facet: Facet, lang: str, vocabs: Vocabularies) -> dict[str, Described]:
-    """Every indexed value of `facet` described in `lang`, once per generation: a page
-    counts some 2,000 values, and their labels and groups never change."""
+    """Every indexed value of `facet` described in `lang`, in the order of their labels
+    (as `Facet.ordered` compares them), once per generation: a page counts some 2,000
+    values, and their labels and groups never change."""
     key = (facet.name, lang)
     found = gen.described.get(key)
     if found is None:
-        found = {v: _describe(facet, v, lang, vocabs) for v in gen.bitmaps.get(facet.name, {})}
+        described = {v: _describe(facet, v, lang, vocabs) for v in gen.bitmaps.get(facet.name, {})}
+        found = dict(sorted(described.items(), key=lambda item: fold(item[1][0])))
         gen.described[key] = found
     return found

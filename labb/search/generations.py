@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import threading
 import zlib
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,9 @@ from ..facets import FACETS
 from ..index import current_generation, read_manifest, stamp
 from ..model import Practice
 from ..vocab import LABEL_LANGUAGES, Vocabularies
+
+PRACTICE_CACHE = 4096
+"""Practices kept read per generation (about 5 KB each)."""
 
 
 class NoIndex(Exception):
@@ -53,6 +57,7 @@ class Generation:
     evaluator: engine.Evaluator
     path: Path | None = None
     _similar: similarity.Lists | None = None
+    _loaded: OrderedDict[int, Practice] = field(default_factory=OrderedDict)
     described: dict[Any, Any] = field(default_factory=dict)
     """Facet values' labels and groups per language, described once (see `counting`)."""
 
@@ -98,9 +103,23 @@ class Generation:
         self.index.close()
 
     def practices(self, docnums: list[int]) -> list[Practice]:
-        """The stored practices of these documents, in this order."""
+        """The stored practices of these documents, in this order. The most recently
+        read `PRACTICE_CACHE` stay in memory (a practice is immutable, and so is its
+        generation): a result page reads 20, most of them read before."""
+        cache = self._loaded
+        found: dict[int, Practice] = {}
         with self.lock:
-            return [load(self.searcher.stored_fields(d)["doc"]) for d in docnums]
+            for d in docnums:
+                practice = cache.get(d)
+                if practice is None:
+                    practice = load(self.searcher.stored_fields(d)["doc"])
+                    cache[d] = practice
+                    if len(cache) > PRACTICE_CACHE:
+                        cache.popitem(last=False)
+                else:
+                    cache.move_to_end(d)
+                found[d] = practice
+        return [found[d] for d in docnums]
 
     def document(self, practice_id: str) -> dict[str, Any] | None:
         """The stored fields of the practice with this id, or None."""

@@ -62,11 +62,30 @@ def snippet(
         for text_lang, text in texts:
             algorithm = stemmed.get(text_lang)
             tokens = list(WORD.finditer(text))
-            hits = [i for i, t in enumerate(tokens) if keys.match(t.group(0), algorithm)]
-            if hits:
+            matches = _Matches(keys, algorithm, tokens)
+            first = next((i for i in range(len(tokens)) if matches(i)), None)
+            if first is not None:  # the window starts at most words // 3 before it
+                start = max(0, first - words // 3)
+                hits = [i for i in range(first, min(len(tokens), start + words)) if matches(i)]
                 return _window(text, tokens, hits, words)
     text = texts[0][1]
     return _window(text, list(WORD.finditer(text)), [], words)
+
+
+class _Matches:
+    """Whether the i-th token of a text is one the query looks for; a text repeats its
+    words, so each word is compared once."""
+
+    def __init__(self, keys: Keys, algorithm: str | None, tokens: list[re.Match[str]]):
+        self.keys, self.algorithm, self.tokens = keys, algorithm, tokens
+        self.known: dict[str, bool] = {}
+
+    def __call__(self, i: int) -> bool:
+        token = self.tokens[i].group(0)
+        found = self.known.get(token)
+        if found is None:
+            found = self.known[token] = self.keys.match(token, self.algorithm)
+        return found
 
 
 def _window(text: str, tokens: list[re.Match[str]], hits: list[int], words: int) -> tuple[Segment, ...]:

@@ -7,14 +7,17 @@ in the URL, so any page can be bookmarked and works without JavaScript.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
+from functools import lru_cache
 from typing import Any
 from urllib.parse import quote, urlencode
 
 from flask import Blueprint, abort, current_app, render_template, request, url_for
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from ..facets import FACETS, N_, REGISTRY
-from ..model import SORTS, FacetValue, Practice, Query, Results, fold
+from ..model import SORTS, FacetValue, Hit, Practice, Query, Results, fold
 from ..search import run
 from .compare import MAX_COMPARE
 from .i18n import current, long_date, ngettext, percent, say
@@ -57,7 +60,7 @@ class Urls:
     def _encode(name: str, values: list[str] | None) -> str:
         if not values or (name == "sort" and values == ["relevance"]):
             return ""
-        return urlencode([(name, value) for value in values], quote_via=quote, safe=":,")
+        return "&".join(_pair(name, value) for value in values)
 
     def __call__(self, **changes: list[str] | None) -> str:
         """The address with `changes` (a parameter set to None or [] is dropped); each
@@ -68,9 +71,70 @@ class Urls:
         return f"{self.path}?{query}" if query else self.path
 
 
+@lru_cache(maxsize=8192)
+def _pair(name: str, value: str) -> str:
+    """`name=value` as a query string has it (vocabulary codes recur on every page)."""
+    return urlencode([(name, value)], quote_via=quote, safe=":,")
+
+
 def _toggled(chosen: list[str], value: FacetValue) -> list[str]:
     """The selected values of a facet after a click on `value`."""
     return [v for v in chosen if v != value.value] if value.selected else [*chosen, value.value]
+
+
+class FacetLinks:
+    """Writes a facet value's toggle link: a check box, the label and the count (with
+    the words a screen reader says). A search page has hundreds of them, so they are
+    written here, with the words translated once per page, not by a template macro."""
+
+    def __init__(self) -> None:
+        self.selected = escape(_("selected"))
+        self.practices = escape(_("practices"))
+
+    def __call__(self, link: Link, text: str | None = None) -> Markup:
+        on = link.selected
+        selected = ' selected" aria-current="true' if on else ""
+        said = f"{self.selected}, " if on else ""
+        return Markup(
+            f'<a href="{escape(link.url)}" class="facet-value{selected}" rel="nofollow">'
+            f'<span class="check" aria-hidden="true">{"☑" if on else "☐"}</span>'
+            f'<span class="facet-label">{escape(text or link.label)}</span>'
+            f'<span class="count"><span class="visually-hidden">{said}</span>{link.count}'
+            f'<span class="visually-hidden"> {self.practices}</span></span></a>'
+        )
+
+
+CARDS = 4096
+"""Result cards kept written (about 2 KB each): see `Cards`."""
+_cards: OrderedDict[tuple[str, ...], tuple[Markup, Markup]] = OrderedDict()
+_cards_lock = threading.Lock()
+
+
+class Cards:
+    """A result card in two parts, before and after its snippet: the title, meta data
+    and tags of a practice never change within an index generation and a language, so
+    each part is written once (by the macros of `_result.html`) and kept, the most
+    recently shown `CARDS` of them."""
+
+    def __init__(self, generation: str, facet_url: Any):
+        self.where = (generation, current(), url_for("pages.search"))
+        self.facet_url = facet_url
+        self.macros = current_app.jinja_env.get_template("_result.html").module
+
+    def __call__(self, hit: Hit) -> tuple[Markup, Markup]:
+        key = (*self.where, hit.id)
+        with _cards_lock:
+            parts = _cards.get(key)
+            if parts is not None:
+                _cards.move_to_end(key)
+                return parts
+        macros: Any = self.macros
+        parts = (macros.head(hit, label), macros.tail(hit, label, self.facet_url))
+        with _cards_lock:
+            _cards[key] = parts
+            if len(_cards) > CARDS:
+                _cards.popitem(last=False)
+        return parts
 
 
 TOP_VALUES = 8
@@ -155,12 +219,18 @@ def _region_values(values: tuple[FacetValue, ...]) -> tuple[FacetValue, ...]:
     )
 
 
-def _ancestors(code: str) -> list[str]:
-    out, parent = [], vocabs().parent(code)
-    while parent:
-        out.append(parent)
-        parent = vocabs().parent(parent)
-    return out
+_ANCESTORS: dict[str, tuple[str, ...]] = {}
+
+
+def _ancestors(code: str) -> tuple[str, ...]:
+    """The regions above `code`, nearest first (kept: the vocabulary never changes while the site runs)."""
+    if code not in _ANCESTORS:
+        out, parent = [], vocabs().parent(code)
+        while parent:
+            out.append(parent)
+            parent = vocabs().parent(parent)
+        _ANCESTORS[code] = tuple(out)
+    return _ANCESTORS[code]
 
 
 _LEVELS: dict[str, int] = {}
@@ -193,13 +263,10 @@ def region_tree(links: list[Link], lang: str) -> list[dict[str, Any]]:
     toggle link (its count includes the regions under it). Only regions that hold
     practices, or are selected, are there; a node is open when it or a region under it
     is selected. Each node carries its names in every language, for the type-ahead box."""
-    v = vocabs()
     by_code = {link.value: link for link in links}
     children: dict[str | None, list[str]] = {}
     for code in by_code:
-        parent = v.parent(code)
-        while parent is not None and parent not in by_code:
-            parent = v.parent(parent)
+        parent = next((a for a in _ancestors(code) if a in by_code), None)
         children.setdefault(parent, []).append(code)
 
     def node(code: str) -> dict[str, Any]:
@@ -356,12 +423,13 @@ def search():
         map_url=url_for("maps.map_page", **dict(_only(state, ("q", *FACETS)))),
         feed_url=feed_url(state),
         first=(page - 1) * query.per_page + 1,
-        facet_url=lambda facet, value: everything(**{facet: [value]}),
+        cards=Cards(searcher().generation(), lambda facet, value: everything(**{facet: [value]})),
         skip_to="results",
         max_compare=MAX_COMPARE,
         levels=[(level, label("levels", level)) for level in vocabs()["levels"].terms],
         legend=any(hit.practice.evaluation for hit in results.hits),
         words={"selected": _("selected"), "practices": _("practices"), "all_of": _("All of %(region)s")},
+        facet_link=FacetLinks(),
         label=label,
     )
 
