@@ -725,3 +725,46 @@ def test_phrases_match_adjacent_words_only(shipped_searcher):
     both = shipped_searcher.search(Query(text="language courses"))
     assert together.total > 0 and together.total < both.total
     assert {h.id for h in apart.hits} != {h.id for h in together.hits}
+
+
+def test_a_new_generation_is_warmed_before_it_is_handed_out(tmp_path, vocabs, monkeypatch):
+    """After `labb index`, the request that finds the new generation reads its most used
+    postings first; a request arriving meanwhile is answered from the previous one."""
+    import shutil
+
+    from labb.search import generations
+
+    folder = tmp_path / "practices"
+    folder.mkdir()
+    for path in sorted((REPO / "practices").rglob("*.yaml"))[:12]:
+        shutil.copy(path, folder / path.name)
+    index_dir = tmp_path / "index"
+    index.build(folder, index_dir, vocabs, jobs=1)
+    s = search.Searcher(index_dir, vocabs)
+    try:
+        old = s._current()
+        first = sorted(folder.glob("*.yaml"))[0]
+        first.write_text(first.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
+        index.build(folder, index_dir, vocabs, jobs=1)
+
+        started, release = threading.Event(), threading.Event()
+        warm = generations.Generation.warm
+
+        def slow_warm(self, terms=generations.WARM_TERMS):
+            started.set()
+            release.wait(10)
+            warm(self, terms)
+
+        monkeypatch.setattr(generations.Generation, "warm", slow_warm)
+        found = []
+        opener = threading.Thread(target=lambda: found.append(s._current()))
+        opener.start()
+        assert started.wait(10)
+        assert s._current() is old  # meanwhile: the previous generation
+        release.set()
+        opener.join(10)
+        [new] = found
+        assert new is not old and new.evaluator._terms  # warmed before it was handed out
+        assert s._current() is new
+    finally:
+        s.close()

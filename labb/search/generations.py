@@ -26,6 +26,8 @@ from ..index import current_generation, read_manifest, stamp
 from ..model import Practice
 from ..vocab import LABEL_LANGUAGES, Vocabularies
 
+WARM_TERMS = 100
+"""Terms per text field whose postings a new generation reads before it is used."""
 PRACTICE_CACHE = 4096
 """Practices kept read per generation (about 5 KB each)."""
 
@@ -90,6 +92,20 @@ class Generation:
             path.name, ix, searcher, live, bitmaps, start, added, budget, titles, rank, lock, evaluator, path=path
         )
 
+    def warm(self, terms: int = WARM_TERMS) -> None:
+        """Read what the first searches would read: the postings of each text field's
+        most frequent terms (those a search meets most), once, before the generation
+        is used. A less frequent term is read on first use, a few milliseconds."""
+        reader = self.searcher.reader()
+        present = self.bitmaps.get("language", {})
+        names = self.searcher.schema.names()
+        fields = ["title", "plain", *(n for n in names if n.startswith("text_") and n[5:] in present)]
+        for name in fields:
+            with self.lock:
+                frequent = [text for _, text in reader.most_frequent_terms(name, number=terms)]
+            for text in frequent:
+                self.evaluator.postings(name, text.decode("utf-8") if isinstance(text, bytes) else text)
+
     def similar(self, practice_id: str) -> list[tuple[str, float]]:
         """(id, score) of the practices most like `practice_id`, best first, as the
         build found them (read from the generation on first use)."""
@@ -140,6 +156,15 @@ def load(blob: bytes) -> Practice:
     return Practice.from_stored(json.loads(zlib.decompress(blob)))
 
 
+def _warm_quietly(generation: Generation) -> None:
+    """Warm in the background; a generation closed meanwhile (the process stopping, a
+    test's index removed) simply ends it: warming only saves later reads."""
+    try:
+        generation.warm()
+    except Exception:
+        return
+
+
 class Generations:
     """The live generation of an index folder, opened once and reopened when it changes."""
 
@@ -150,13 +175,20 @@ class Generations:
         self._lock = threading.Lock()
 
     def current(self) -> Generation:
+        """The live generation. The first request after `labb index` switched to a new
+        one opens it and reads its most used postings (`Generation.warm`) before it is
+        handed out; requests arriving meanwhile still get the previous one. The first
+        generation a process opens is handed out at once and warmed in the background."""
         path = current_generation(self.index_dir)
         if path is None:
             raise NoIndex(f"there is no index in {self.index_dir}; run `labb index`")
         generation = self._generation
         if generation is not None and generation.name == path.name:
             return generation
-        with self._lock:
+        if not self._lock.acquire(blocking=generation is None):
+            assert generation is not None
+            return generation  # another request is opening the new one
+        try:
             if self._generation is None or self._generation.name != path.name:
                 if read_manifest(path).get("stamp") != self._stamp:
                     raise NoIndex(
@@ -165,8 +197,15 @@ class Generations:
                     )
                 # The previous generation is not closed: queries already running on it
                 # finish there (its files stay readable even after cleanup unlinks them).
-                self._generation = Generation.open(path)
+                opened = Generation.open(path)
+                if self._generation is None:
+                    threading.Thread(target=_warm_quietly, args=(opened,), name="labb-warm", daemon=True).start()
+                else:
+                    opened.warm()
+                self._generation = opened
             return self._generation
+        finally:
+            self._lock.release()
 
     def close(self) -> None:
         if self._generation is not None:
