@@ -13,7 +13,7 @@ from typing import Any
 import click
 from click.core import ParameterSource
 
-from . import API_VERSION, glossary, index, scaffold, schema, search, validate, vocab
+from . import API_VERSION, glossary, index, morphology, scaffold, schema, search, validate, vocab
 from .facets import FACETS
 from .model import SLUG, SORTS, Problem
 
@@ -425,6 +425,11 @@ def serve_command(
     if not cache:
         config.update(SEARCH_CACHE=0, PAGE_CACHE_BYTES=0)
     app = create_app(config)
+    # The dictionaries of the languages practices are written in, read before any worker
+    # is forked: shared by all, and no first search in a language waits for one.
+    morphology.preload(index.stemmed_languages(_vocabularies()).values())
+    for name in app.jinja_env.list_templates(extensions=["html", "xml"]):  # compiled once, shared
+        app.jinja_env.get_template(name)
     if workers is None:
         workers = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     if workers > 1 and os.name == "posix":

@@ -30,7 +30,7 @@ from __future__ import annotations
 import marshal
 import os
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
@@ -220,6 +220,19 @@ class _Dictionaries:
 
 
 DICTIONARIES = _Dictionaries()
+
+
+def preload(specs: Iterable[str]) -> list[str]:
+    """Read now every dictionary these recipes use (a server does it once, before its
+    worker processes are forked, so they share them and no reader waits for one);
+    returns the languages read."""
+    langs: set[str] = set()
+    for spec in specs:
+        recipe = Recipe.parse(spec)
+        langs |= {lang for lang in (recipe.lemmatizer, recipe.compounds) if lang}
+    for lang in sorted(langs):
+        DICTIONARIES.get_dictionary(lang)
+    return sorted(langs)
 
 
 @lru_cache(maxsize=500_000)

@@ -139,3 +139,17 @@ def test_lemmas_and_compounds_from_many_threads_are_those_of_one():
     with ThreadPoolExecutor(max_workers=4) as pool:
         found = list(pool.map(lambda w: (morphology.DICTIONARIES.lemma(w, "fi"), morphology.parts("fi", w)), words * 4))
     assert found == expected * 4
+
+
+def test_preload_reads_every_dictionary_a_recipe_uses(monkeypatch):
+    """`labb serve` reads the dictionaries before forking; afterwards none is read again."""
+    from labb import index, morphology, vocab
+
+    langs = morphology.preload(index.stemmed_languages(vocab.default()).values())
+    assert {"fi", "sv", "de", "nb", "sk"} <= set(langs) and "en" not in langs
+
+    def no_read(lang):
+        raise AssertionError(f"read {lang} again")
+
+    monkeypatch.setattr(morphology.DICTIONARIES, "_read", no_read)
+    assert morphology.preload(index.stemmed_languages(vocab.default()).values()) == langs

@@ -156,15 +156,6 @@ def load(blob: bytes) -> Practice:
     return Practice.from_stored(json.loads(zlib.decompress(blob)))
 
 
-def _warm_quietly(generation: Generation) -> None:
-    """Warm in the background; a generation closed meanwhile (the process stopping, a
-    test's index removed) simply ends it: warming only saves later reads."""
-    try:
-        generation.warm()
-    except Exception:
-        return
-
-
 class Generations:
     """The live generation of an index folder, opened once and reopened when it changes."""
 
@@ -178,7 +169,8 @@ class Generations:
         """The live generation. The first request after `labb index` switched to a new
         one opens it and reads its most used postings (`Generation.warm`) before it is
         handed out; requests arriving meanwhile still get the previous one. The first
-        generation a process opens is handed out at once and warmed in the background."""
+        generation a process opens is handed out at once (its first requests read what
+        they need: warming it would hold every reader waiting)."""
         path = current_generation(self.index_dir)
         if path is None:
             raise NoIndex(f"there is no index in {self.index_dir}; run `labb index`")
@@ -198,9 +190,7 @@ class Generations:
                 # The previous generation is not closed: queries already running on it
                 # finish there (its files stay readable even after cleanup unlinks them).
                 opened = Generation.open(path)
-                if self._generation is None:
-                    threading.Thread(target=_warm_quietly, args=(opened,), name="labb-warm", daemon=True).start()
-                else:
+                if self._generation is not None:
                     opened.warm()
                 self._generation = opened
             return self._generation
