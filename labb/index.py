@@ -37,7 +37,7 @@ import threading
 import time
 import traceback
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
@@ -329,8 +329,10 @@ def build(
             if not allow_removals:
                 _check_removals(manifest.get("files", {}) if live else {}, new_files, practices_dir)
             similar_started = time.perf_counter()
-            previous = similarity.read(live) if live is not None and not full else None
-            similarity.write(generation, similarity.compute(generation, previous, set(ids.values())))
+            if live is not None and not full and len(ids) <= SIMILAR_REUSE:
+                similarity.update(generation, live, _described(generation, ids.values(), vocabs))
+            else:
+                similarity.update(generation)
             similar_seconds = time.perf_counter() - similar_started
             # A new file, never a write into the hard-linked copy of the live manifest.
             (generation / f"{MANIFEST}.new").write_text(
@@ -356,6 +358,29 @@ def build(
         similar_seconds=similar_seconds,
         warnings=[p for p in problems if p.severity == "warning"],
     )
+
+
+SIMILAR_REUSE = 1000
+"""An update of at most this many practices reuses the other practices' similarity queries."""
+
+
+def _described(generation: Path, ids: Iterable[str], vocabs: Vocabularies) -> dict[str, similarity.Described]:
+    """The `plain` text and facet values each of these practices is indexed with."""
+    stemmers = stemmed_languages(vocabs)
+    out: dict[str, similarity.Described] = {}
+    ix = engine.open_dir(generation)
+    try:
+        with ix.searcher() as searcher:
+            for practice_id in ids:
+                stored = searcher.document(id=practice_id)
+                if stored is None:
+                    continue
+                practice = Practice.from_stored(json.loads(zlib.decompress(stored["doc"])))
+                doc = document(practice, vocabs, stemmers)
+                out[practice_id] = (doc["plain"], {k: v.split() for k, v in doc.items() if k.startswith("f_")})
+    finally:
+        ix.close()
+    return out
 
 
 PART_MIN = 500

@@ -27,7 +27,8 @@ import json
 import math
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -41,8 +42,13 @@ LIMIT = 5
 """Similar practices kept per practice (the practice page shows them all)."""
 KEY_TERMS = 12
 FILE = "similar.json"
+QUERIES = "similar-queries.npz"
+"""Each practice's similarity query, kept so that an update need not find them all again."""
 BLOCK = 512
-"""Practices scored together (a block's scores are BLOCK x practices floats)."""
+"""Practices whose lists are found together."""
+COLUMNS = 8192
+"""Documents they are scored on at a time: a block's matrices stay near 100 MB whatever
+the number of practices."""
 
 Lists = dict[str, list[tuple[str, float]]]
 
@@ -64,29 +70,113 @@ def write(generation: Path, lists: Lists) -> None:
     os.replace(tmp, generation / FILE)
 
 
-def compute(generation: Path, previous: Lists | None = None, changed: set[str] | None = None) -> Lists:
-    """The similar practices of every practice of the generation at `generation`.
+Query = list[tuple[str, str, float]]
+"""A practice's similarity query: (field, term, boost) for each of its terms."""
+Described = tuple[str, dict[str, list[str]]]
+"""What a practice is indexed with: its `plain` text, and its values per facet field."""
 
-    With `previous` (the lists of the generation it was updated from) and `changed`
-    (the ids the update added or rewrote), only the lists that can have changed are
-    computed in full (see the module's docstring)."""
+
+@dataclass
+class Queries:
+    """Every practice's similarity query, as arrays: entry i is term `terms[i]` (of the
+    table `table`) with boost `boosts[i]` in the query of practice `ids[rows[i]]`."""
+
+    ids: list[str]
+    table: list[tuple[str, str]]
+    rows: np.ndarray
+    terms: np.ndarray
+    boosts: np.ndarray
+
+    def of(self, practice_id: str) -> Query:
+        row = self.ids.index(practice_id)
+        return [(*self.table[t], b) for t, b in zip(self.terms[self.rows == row], self.boosts[self.rows == row])]
+
+
+def read_queries(generation: Path) -> Queries | None:
+    """The similarity queries the build of `generation` stored (None when it has none)."""
+    try:
+        with np.load(generation / QUERIES, allow_pickle=False) as stored:
+            return Queries(
+                stored["ids"].tolist(),
+                list(zip(stored["fields"].tolist(), stored["texts"].tolist())),
+                stored["rows"],
+                stored["terms"],
+                stored["boosts"],
+            )
+    except (OSError, KeyError, ValueError):
+        return None
+
+
+def _write_queries(generation: Path, queries: Queries) -> None:
+    tmp = generation / f".{QUERIES}.{os.getpid()}.npz"
+    np.savez(
+        tmp,
+        ids=np.asarray(queries.ids, dtype=str),
+        fields=np.asarray([f for f, _ in queries.table], dtype=str),
+        texts=np.asarray([t for _, t in queries.table], dtype=str),
+        rows=queries.rows,
+        terms=queries.terms,
+        boosts=queries.boosts,
+    )
+    os.replace(tmp, generation / QUERIES)
+
+
+def update(
+    generation: Path,
+    previous: Path | None = None,
+    changed: Mapping[str, Described] | None = None,
+) -> None:
+    """Find the similar practices of the generation at `generation` and store them there.
+
+    With `previous` (the generation it was updated from) and `changed` (what the update
+    added or rewrote, each practice described as it was indexed), the stored queries of
+    the other practices are reused and only the lists that can have changed are found
+    in full (see the module's docstring); otherwise everything is found anew."""
+    lists = read(previous) if previous is not None else None
+    queries = read_queries(previous) if previous is not None else None
     ix = engine.open_dir(generation)
     try:
         with ix.searcher() as searcher:
-            return _Scorer(searcher).lists(previous, changed or set())
+            if lists is None or queries is None or changed is None:
+                scorer = _Scorer(searcher)
+                found = scorer.lists(None, set())
+            else:
+                scorer = _Scorer(searcher, queries, changed)
+                found = scorer.lists(lists, set(changed))
+    finally:
+        ix.close()
+    write(generation, found)
+    _write_queries(generation, scorer.queries())
+
+
+def compute(generation: Path) -> Lists:
+    """The similar practices of every practice of the generation at `generation`."""
+    ix = engine.open_dir(generation)
+    try:
+        with ix.searcher() as searcher:
+            return _Scorer(searcher).lists(None, set())
     finally:
         ix.close()
 
 
 class _Scorer:
-    def __init__(self, searcher: Any):
+    def __init__(self, searcher: Any, stored: Queries | None = None, changed: Mapping[str, Described] | None = None):
         reader = searcher.reader()
+        self.searcher = searcher
         self.reader = reader
         self.size = reader.doc_count_all()
         self.live = BitMap(reader.all_doc_ids())
         self.evaluator = engine.Evaluator(searcher, self.live, self.size, threading.Lock())
         self.ids: dict[int, str] = _ids(searcher, self.live)
         self.docnum = {pid: d for d, pid in self.ids.items()}
+        self.allowed: np.ndarray | None = None
+        if stored is None or changed is None:
+            self._found()
+        else:
+            self._reused(stored, changed)
+
+    def _found(self) -> None:
+        """Every practice's query, found in the index."""
         terms: list[tuple[str, str]] = []
         rows: list[np.ndarray] = []
         boosts: list[np.ndarray] = []
@@ -94,14 +184,15 @@ class _Scorer:
             terms.append(term)
             rows.append(docs)
             boosts.append(boost)
-        self.terms = terms
-        # Each practice's query, as (term number, boost) pairs grouped by practice.
         none = np.zeros(0, dtype=np.int64)
         which = np.concatenate([np.full(len(r), t, dtype=np.int64) for t, r in enumerate(rows)] or [none])
-        docs = np.concatenate(rows or [none])
-        weights = np.concatenate(boosts or [np.zeros(0)])
+        self._set(terms, np.concatenate(rows or [none]), which, np.concatenate(boosts or [np.zeros(0)]))
+
+    def _set(self, terms: list[tuple[str, str]], docs: np.ndarray, which: np.ndarray, boosts: np.ndarray) -> None:
+        """Each practice's query, as (term number, boost) pairs grouped by practice."""
+        self.terms = terms
         order = np.argsort(docs, kind="stable")
-        self.q_docs, self.q_terms, self.q_boosts = docs[order], which[order], weights[order]
+        self.q_docs, self.q_terms, self.q_boosts = docs[order], which[order], boosts[order]
 
     # -- the queries -----------------------------------------------------------------
 
@@ -117,6 +208,61 @@ class _Scorer:
                 docs, _ = self.evaluator.weights(name, text)
                 docs = docs[np.isin(docs, self._live_array())]
                 yield (name, text), docs, np.full(len(docs), facet.similarity)
+
+    def _reused(self, stored: Queries, changed: Mapping[str, Described]) -> None:
+        """The stored queries of the practices an update kept, and the queries of those
+        it changed, from their indexed text (Whoosh's `key_terms_from_text`, the same
+        key words as `_key_terms` finds in the index) and facet values. Only the terms
+        of the changed practices can score on them: `allowed`."""
+        table = list(stored.table)
+        number = {term: i for i, term in enumerate(table)}
+        now = np.asarray([-1 if pid in changed else self.docnum.get(pid, -1) for pid in stored.ids], dtype=np.int64)
+        docs = now[stored.rows] if len(stored.rows) else np.zeros(0, dtype=np.int64)
+        kept = docs >= 0
+        new_docs: list[int] = []
+        new_terms: list[int] = []
+        new_boosts: list[float] = []
+        present: set[int] = set()
+        for pid, (plain, values) in changed.items():
+            if pid not in self.docnum:
+                continue
+            query: Query = [
+                ("plain", word, weight)
+                for word, weight in self.searcher.key_terms_from_text("plain", plain, numterms=KEY_TERMS)
+            ]
+            words = {
+                w.decode("utf-8") if isinstance(w, bytes) else w for w, *_ in self.searcher.schema["plain"].index(plain)
+            }
+            inside = [("plain", w) for w in words]
+            for facet in REGISTRY:
+                if facet.similarity:
+                    field = f"f_{facet.name}"
+                    query += [(field, v, facet.similarity) for v in values.get(field, [])]
+                    inside += [(field, v) for v in values.get(field, [])]
+            for field, text, boost in query:
+                new_docs.append(self.docnum[pid])
+                new_terms.append(number.setdefault((field, text), len(number)))
+                new_boosts.append(boost)
+            present |= {number[term] for term in inside if term in number}
+        table = list(number)
+        self.allowed = np.asarray(sorted(present), dtype=np.int64)
+        self._set(
+            table,
+            np.concatenate([docs[kept], np.asarray(new_docs, dtype=np.int64)]),
+            np.concatenate([stored.terms[kept], np.asarray(new_terms, dtype=np.int64)]),
+            np.concatenate([stored.boosts[kept], np.asarray(new_boosts, dtype=np.float64)]),
+        )
+
+    def queries(self) -> Queries:
+        """Each practice's similarity query, to be stored with the generation."""
+        live = self._live_array()
+        return Queries(
+            [self.ids[d] for d in live.tolist()],
+            self.terms,
+            np.searchsorted(live, self.q_docs),
+            self.q_terms,
+            self.q_boosts,
+        )
 
     def _live_array(self) -> np.ndarray:
         if not hasattr(self, "_live"):
@@ -164,44 +310,64 @@ class _Scorer:
 
     # -- scoring ---------------------------------------------------------------------
 
-    def _scores(self, rows: np.ndarray, among: np.ndarray | None = None) -> np.ndarray:
-        """rows x documents: each row's query scored on every document (or rows x
-        `among`: only on those documents, in that order). The block's queries are a rows x terms
-        matrix of boosts and its terms' postings a terms x documents matrix of scores:
-        their product is every score at once."""
+    def _scores(self, rows: np.ndarray, columns: np.ndarray, allowed: np.ndarray | None = None) -> np.ndarray:
+        """rows x columns: each row's query scored on the documents `columns` (sorted).
+        The block's queries are a rows x terms matrix of boosts and its terms' postings a
+        terms x columns matrix of scores: their product is every score at once."""
         start = np.searchsorted(self.q_docs, rows, side="left")
         stop = np.searchsorted(self.q_docs, rows, side="right")
         picked = np.concatenate([np.arange(a, b) for a, b in zip(start, stop)] or [np.zeros(0, dtype=np.int64)])
         local = np.repeat(np.arange(len(rows)), stop - start)
+        if allowed is not None:  # the other terms score nothing on these columns: not read
+            keep = np.isin(self.q_terms[picked], allowed)
+            picked, local = picked[keep], local[keep]
         used, column = np.unique(self.q_terms[picked], return_inverse=True)
         queries = np.zeros((len(rows), len(used)))
         queries[local, column] = self.q_boosts[picked]
-        columns = np.full(self.size, -1, dtype=np.int64)
-        columns[among if among is not None else slice(None)] = np.arange(self.size if among is None else len(among))
-        postings = np.zeros((len(used), self.size if among is None else len(among)))
-        for i, t in enumerate(used.tolist()):
-            docs, scores = self.evaluator.postings(*self.terms[t])
-            at = columns[docs]
-            postings[i, at[at >= 0]] = scores[at >= 0]
+        postings = np.zeros((len(used), len(columns)))
+        if len(columns):
+            for i, t in enumerate(used.tolist()):
+                docs, scores = self.evaluator.postings(*self.terms[t])
+                lo, hi = np.searchsorted(docs, [columns[0], columns[-1] + 1])
+                docs, scores = docs[lo:hi], scores[lo:hi]
+                at = np.searchsorted(columns, docs)
+                kept = columns[at] == docs
+                postings[i, at[kept]] = scores[kept]
         return queries @ postings
 
-    def _best(self, docs: np.ndarray, scores: np.ndarray) -> list[list[tuple[str, float]]]:
-        """Per row of `scores` (the row of document `docs[i]`), its LIMIT best documents,
-        ties to the lower document number; the document itself and those that score
-        nothing are left out."""
-        scores[np.arange(len(docs)), docs] = 0.0
-        width = min(LIMIT, scores.shape[1])
-        threshold = np.partition(scores, -width, axis=1)[:, -width]
-        out = []
-        for row, least in zip(scores, threshold.tolist()):
-            candidates = np.flatnonzero(row >= max(least, np.nextafter(0.0, 1.0)))
-            order = np.lexsort((candidates, -row[candidates]))[:LIMIT]
-            out.append([(self.ids[d], float(row[d])) for d in candidates[order].tolist()])
-        return out
+    def _candidates(
+        self, rows: np.ndarray, columns: np.ndarray, allowed: np.ndarray | None = None
+    ) -> tuple[np.ndarray, ...]:
+        """(row number, document, score) of the documents among `columns` that can be
+        among a row's LIMIT best: those at or above its LIMIT-th best score there (ties
+        kept), never the row's own document, a deleted one or one that scores nothing."""
+        scores = self._scores(rows, columns, allowed)
+        scores[:, self.dead[columns]] = 0.0
+        own = np.searchsorted(columns, rows)
+        inside = own < len(columns)
+        inside[inside] = columns[own[inside]] == rows[inside]
+        scores[np.flatnonzero(inside), own[inside]] = 0.0
+        width = min(LIMIT, len(columns))
+        if not width:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0)
+        threshold = np.maximum(np.partition(scores, -width, axis=1)[:, -width], np.nextafter(0.0, 1.0))
+        r, c = np.nonzero(scores >= threshold[:, None])
+        return r, columns[c], scores[r, c]
+
+    def _best(self, rows: np.ndarray, found: list[tuple[np.ndarray, ...]]) -> Iterator[tuple[str, list]]:
+        """Each row's id and its LIMIT best candidates, best first, ties to the lower document."""
+        r, docs, scores = (np.concatenate(part) for part in zip(*found))
+        order = np.lexsort((docs, -scores, r))
+        r, docs, scores = r[order], docs[order], scores[order]
+        starts = np.searchsorted(r, np.arange(len(rows)))
+        stops = np.searchsorted(r, np.arange(len(rows)), side="right")
+        for i, d in enumerate(rows.tolist()):
+            a, b = starts[i], min(stops[i], starts[i] + LIMIT)
+            yield self.ids[d], [(self.ids[o], s) for o, s in zip(docs[a:b].tolist(), scores[a:b].tolist())]
 
     def lists(self, previous: Lists | None, changed: set[str]) -> Lists:
-        dead = np.ones(self.size, dtype=bool)
-        dead[self._live_array()] = False
+        self.dead = np.ones(self.size, dtype=bool)
+        self.dead[self._live_array()] = False
         full: list[int] = []
         merge: list[int] = []
         for d, pid in sorted(self.ids.items()):
@@ -211,20 +377,19 @@ class _Scorer:
             else:
                 merge.append(d)
         out: Lists = {}
+        chunks = [np.arange(a, min(a + COLUMNS, self.size)) for a in range(0, self.size, COLUMNS)]
         for block in _blocks(full):
-            scores = self._scores(block)
-            scores[:, dead] = 0.0
-            for d, best in zip(block.tolist(), self._best(block, scores)):
-                out[self.ids[d]] = best
+            out.update(self._best(block, [self._candidates(block, columns) for columns in chunks]))
         among = np.asarray(sorted(self.docnum[pid] for pid in changed if pid in self.docnum), dtype=np.int64)
         for block in _blocks(merge):
             assert previous is not None
-            scores = self._scores(block, among) if len(among) else np.zeros((len(block), 0))
-            for d, row in zip(block.tolist(), scores):
-                had = [(self.docnum[other], score) for other, score in previous[self.ids[d]]]
-                gained = [(int(c), float(v)) for c, v in zip(among.tolist(), row.tolist()) if v > 0 and c != d]
-                ranked = sorted(had + gained, key=lambda pair: (-pair[1], pair[0]))[:LIMIT]
-                out[self.ids[d]] = [(self.ids[c], score) for c, score in ranked]
+            had = [(i, self.docnum[o], s) for i, d in enumerate(block.tolist()) for o, s in previous[self.ids[d]]]
+            before = (
+                np.asarray([i for i, _, _ in had], dtype=np.int64),
+                np.asarray([o for _, o, _ in had], dtype=np.int64),
+                np.asarray([s for _, _, s in had], dtype=np.float64),
+            )
+            out.update(self._best(block, [before, self._candidates(block, among, self.allowed)]))
         return out
 
 

@@ -58,12 +58,17 @@ def test_every_practice_has_its_list_and_it_is_whooshs_answer(built, vocabs):
     practices = _practices(practices_dir, vocabs)
     assert set(lists) == set(practices)
     assert all(len(found) == similarity.LIMIT for found in lists.values())
+    queries = similarity.read_queries(generation)
+    assert queries is not None and set(queries.ids) == set(practices)
+    for practice_id in sorted(practices)[::30]:
+        query = queries.of(practice_id)
+        assert any(field == "plain" for field, _, _ in query) and any(field == "f_dimension" for field, _, _ in query)
     for practice_id in sorted(practices)[::9]:
         ours = [(round(score, 9), other) for other, score in lists[practice_id]]
         assert ours == _whoosh(generation, practices[practice_id], vocabs), practice_id
 
 
-def test_an_update_finds_again_what_it_changed(vocabs, tmp_path):
+def test_an_update_finds_again_what_it_changed(vocabs, tmp_path, monkeypatch):
     folder, where = tmp_path / "practices", tmp_path / "index"
     shutil.copytree(REPO / "practices", folder)
     index.build(folder, where, vocabs, jobs=1)
@@ -75,6 +80,11 @@ def test_an_update_finds_again_what_it_changed(vocabs, tmp_path):
     changed = files[1]
     text = changed.read_text(encoding="utf-8")
     changed.write_text(text.replace("summary:", "summary:\n  # edited", 1), encoding="utf-8")
+
+    def no_full_pass(self):
+        raise AssertionError("an update read every practice's key words again")
+
+    monkeypatch.setattr(similarity._Scorer, "_key_terms", no_full_pass)  # the stored queries serve
     report = index.build(folder, where, vocabs)
     assert not report.full and report.similar_seconds > 0
     generation = current_generation(where)
