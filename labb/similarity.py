@@ -278,16 +278,17 @@ class _Scorer:
         docs_: list[np.ndarray] = []
         scores_: list[np.ndarray] = []
         term_: list[np.ndarray] = []
-        for text in self.reader.lexicon("plain"):
-            docs, weights = self.evaluator.weights("plain", text.decode("utf-8"))
-            keep = np.isin(docs, live)
+        alive = np.zeros(n, dtype=bool)
+        alive[live] = True
+        for text, total, docs, weights in self.evaluator.field("plain"):
+            keep = alive[docs]
             if not keep.any():
                 continue
-            f = self.reader.frequency("plain", text) / n
+            f = total / n
             docs_.append(docs[keep])
             scores_.append(weights[keep] * math.log((1.0 + f) / f, 2) + math.log(1.0 + f, 2))
             term_.append(np.full(int(keep.sum()), len(texts), dtype=np.int64))
-            texts.append(text.decode("utf-8"))
+            texts.append(text)
         if not texts:
             return
         docs, scores, terms = np.concatenate(docs_), np.concatenate(scores_), np.concatenate(term_)

@@ -83,6 +83,32 @@ class Evaluator:
             self._terms[(fieldname, text)] = (docs, scores)
         return docs, weights
 
+    def field(self, fieldname: str) -> Iterator[tuple[str, float, np.ndarray, np.ndarray]]:
+        """Every term of a field with its total weight in the index (as Whoosh's
+        `frequency` gives it), its document numbers and its weight in each (deleted
+        documents left out), read a segment at a time without scoring: a pass over a
+        whole field costs far less than a `weights` call per term."""
+        with self.lock:
+            leaves = [(leaf.reader(), offset) for leaf, offset in self.searcher.leaf_searchers()]
+            for btext, info in self.searcher.reader().iter_field(fieldname):
+                docs: list[np.ndarray] = []
+                weights: list[np.ndarray] = []
+                for reader, offset in leaves:
+                    if (fieldname, btext) not in reader:
+                        continue
+                    matcher = reader.postings(fieldname, btext)
+                    deleted: frozenset[int] = frozenset()
+                    if type(matcher) is FilterMatcher and matcher._exclude:
+                        matcher, deleted = matcher.child, frozenset(matcher._ids)
+                    ids, found = _raw(matcher)
+                    if deleted:
+                        kept = ~np.isin(ids, np.fromiter(deleted, dtype=np.int64, count=len(deleted)))
+                        ids, found = ids[kept], found[kept]
+                    docs.append(ids + offset)
+                    weights.append(found)
+                if docs:
+                    yield btext.decode("utf-8"), info.weight(), np.concatenate(docs), np.concatenate(weights)
+
     def _zeros(self) -> np.ndarray:
         return np.zeros(self.size, dtype=np.float64)
 
