@@ -127,6 +127,9 @@ def test_postings_of_a_segment_with_deleted_documents_leave_them_out(tmp_path):
         assert np.allclose(scores, list(theirs.values()))
         docs, weights = evaluator.weights("body", "common")
         assert docs.tolist() == list(theirs) and weights.tolist() == [1 + int(n) % 5 for n in docs.tolist()]
+        [(text, total, docs_, weights_)] = list(evaluator.field("body"))
+        assert text == "common" and total == reader.frequency("body", "common")
+        assert docs_.tolist() == docs.tolist() and weights_.tolist() == weights.tolist()
 
 
 def test_segments_written_apart_read_as_one_index(tmp_path):
