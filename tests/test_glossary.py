@@ -391,6 +391,20 @@ def test_the_words_as_typed_rank_above_the_expansion(searcher):
     assert "intercultural mediation" not in results.also_searched  # what was typed is not "also" searched
 
 
+def test_a_snippet_marks_a_label_where_it_stands_not_its_single_words(searcher):
+    """`mediation` finds the Italian practice through `mediazione interculturale`: its
+    snippet marks that label, never `interculturale` alone elsewhere."""
+    [hit] = [h for h in searcher.search(Query(text="intercultural mediation")).hits if h.id == "xx-mediation"]
+    assert [s.text.casefold() for s in hit.snippet if s.hit] == ["intercultural", "mediation"]
+    from labb.engine import query as wq
+    from labb.search.snippets import Keys
+
+    typed = wq.Phrase("plain", ["language", "course"])
+    label = wq.Phrase("plain", ["mentoring", "programme"], boost=0.4)
+    keys = Keys.of(wq.Or([typed, label, wq.Term("plain", "tutoraggio", boost=0.4)]))
+    assert keys.words == {"language", "course", "tutoraggio"}
+
+
 def test_other_words_must_still_match(searcher):
     results = searcher.search(Query(text="intercultural mediation Helsinki"))  # only some words: the fallback
     assert results.notes == ("No practice has all the words; these have some of them.",)

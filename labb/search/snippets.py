@@ -36,7 +36,16 @@ class Keys:
         for node in parsed.leaves():
             if isinstance(node, (wq.Prefix, wq.Wildcard)):
                 prefixes.append(node.text.rstrip("*?"))
+        skipped: set[tuple[str, Any]] = set()
+        for node in parsed.leaves():
+            # A glossary label of several words (scored below the words as typed) is
+            # shown where the whole label stands, not at each of its words: `programme`
+            # alone is not what `mentoring programme` looks for.
+            if isinstance(node, wq.Phrase) and node.boost < 1 and len(node.words) > 1:
+                skipped |= {(node.fieldname, word) for word in node.words}
         for fieldname, text in parsed.iter_all_terms(phrases=True):
+            if (fieldname, text) in skipped:
+                continue
             value = text.decode("utf-8") if isinstance(text, bytes) else str(text)
             (stems if fieldname.startswith("text_") else words).add(value)
         return cls(frozenset(words), frozenset(stems), tuple(p for p in prefixes if p))
