@@ -327,10 +327,15 @@ class _Scorer:
         queries[local, column] = self.q_boosts[picked]
         postings = np.zeros((len(used), len(columns)))
         if len(columns):
+            first, last = int(columns[0]), int(columns[-1])
+            contiguous = last - first + 1 == len(columns)
             for i, t in enumerate(used.tolist()):
                 docs, scores = self.evaluator.postings(*self.terms[t])
-                lo, hi = np.searchsorted(docs, [columns[0], columns[-1] + 1])
+                lo, hi = np.searchsorted(docs, [first, last + 1])
                 docs, scores = docs[lo:hi], scores[lo:hi]
+                if contiguous:  # a block of document numbers: no search needed
+                    postings[i, docs - first] = scores
+                    continue
                 at = np.searchsorted(columns, docs)
                 kept = columns[at] == docs
                 postings[i, at[kept]] = scores[kept]

@@ -63,6 +63,13 @@ def test_the_internals_labb_relies_on_are_there():
     source = inspect.getsource(wrappers.FilterMatcher.__init__)
     assert "self._ids = ids" in source and "self._exclude = exclude" in source
     assert "FilterMatcher(matcher, deleted, exclude=True)" in inspect.getsource(reading.SegmentReader.postings)
+    source = inspect.getsource(reading.SegmentReader.__init__)
+    assert "self._terms = " in source and "self._codec = " in source
+    assert isinstance(inspect.getattr_static(reading.SegmentReader, "deleted_docs_set"), object)
+    assert callable(whoosh3.W3TermsReader.items_from) and "_postfile" in inspect.getsource(whoosh3.W3TermsReader)
+    assert list(inspect.signature(whoosh3.W3Codec.postings_reader).parameters)[1:4] == ["dbfile", "terminfo", "format_"]
+    for method in ("is_inlined", "inlined_postings", "weight"):
+        assert callable(getattr(whoosh3.W3TermInfo, method)), method
 
 
 def test_postings_read_a_block_at_a_time_equal_those_read_one_by_one(tmp_path):
@@ -94,6 +101,18 @@ def test_postings_read_a_block_at_a_time_equal_those_read_one_by_one(tmp_path):
                     one.next()
                 docs, found = _blocks(engine.query.Term("body", word).matcher(leaf))
                 assert docs.tolist() == ids and np.allclose(found, weights) and ids
+        import threading
+
+        from pyroaring import BitMap
+
+        reader = searcher.reader()
+        evaluator = engine.Evaluator(searcher, BitMap(reader.all_doc_ids()), reader.doc_count_all(), threading.Lock())
+        field = {text: (total, docs, found) for text, total, docs, found in evaluator.field("body")}
+        assert sorted(field) == ["common", "rare"]
+        for word, (total, docs, found) in field.items():  # both segments, in one pass
+            expected_docs, expected = evaluator.weights("body", word)
+            assert docs.tolist() == expected_docs.tolist() and found.tolist() == expected.tolist()
+            assert total == reader.frequency("body", word)
 
 
 def test_postings_of_a_segment_with_deleted_documents_leave_them_out(tmp_path):

@@ -29,7 +29,11 @@ Internals relied on (see `segments`, `fields` and `postings`):
     `_next_block`, `_ids`, `_weights`, `_i` (a term's postings read a block at a time),
     its `scorer` with `K1`, `B`, `idf`, `avgfl`, and a reader's `doc_field_length`;
     `whoosh.matching.wrappers.FilterMatcher`'s `child`, `_ids` and `_exclude`, the filter
-    a segment's reader wraps around its postings when it has deleted documents:
+    a segment's reader wraps around its postings when it has deleted documents; and, to
+    read a whole field in one pass (`Evaluator.field`), a `SegmentReader`'s `_terms`,
+    `_codec` and `deleted_docs_set`, the terms reader's `items_from` and `_postfile`, the
+    codec's `postings_reader`, and a `W3TermInfo`'s `is_inlined`, `inlined_postings` and
+    `weight`:
     `postings.Evaluator` reads each term's postings once per generation, with the
     BM25F scores Whoosh gives them, and evaluates queries on bitmaps (checked
     against Whoosh's own search by a property test in tests/test_search.py).

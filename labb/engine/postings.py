@@ -86,28 +86,38 @@ class Evaluator:
     def field(self, fieldname: str) -> Iterator[tuple[str, float, np.ndarray, np.ndarray]]:
         """Every term of a field with its total weight in the index (as Whoosh's
         `frequency` gives it), its document numbers and its weight in each (deleted
-        documents left out), read a segment at a time without scoring: a pass over a
-        whole field costs far less than a `weights` call per term."""
+        documents left out). Each segment's term index is walked in order and each
+        term's postings read from the term's own entry (inlined ones from the entry
+        itself), without a lookup or a scorer per term: a pass over a whole field
+        costs far less than a `weights` call per term."""
+        found: dict[str, tuple[float, list[np.ndarray], list[np.ndarray]]] = {}
+        format_ = self.searcher.schema[fieldname].format
         with self.lock:
-            leaves = [(leaf.reader(), offset) for leaf, offset in self.searcher.leaf_searchers()]
-            for btext, info in self.searcher.reader().iter_field(fieldname):
-                docs: list[np.ndarray] = []
-                weights: list[np.ndarray] = []
-                for reader, offset in leaves:
-                    if (fieldname, btext) not in reader:
-                        continue
-                    matcher = reader.postings(fieldname, btext)
-                    deleted: frozenset[int] = frozenset()
-                    if type(matcher) is FilterMatcher and matcher._exclude:
-                        matcher, deleted = matcher.child, frozenset(matcher._ids)
-                    ids, found = _raw(matcher)
-                    if deleted:
-                        kept = ~np.isin(ids, np.fromiter(deleted, dtype=np.int64, count=len(deleted)))
-                        ids, found = ids[kept], found[kept]
+            for leaf, offset in self.searcher.leaf_searchers():
+                reader = leaf.reader()
+                terms, codec = reader._terms, reader._codec
+                deleted = reader.deleted_docs_set
+                dead = np.fromiter(deleted, dtype=np.int64, count=len(deleted)) if deleted else None
+                for (name, btext), info in terms.items_from(fieldname, b""):
+                    if name != fieldname:
+                        break
+                    if info.is_inlined():
+                        ids_, weights_, _ = info.inlined_postings()
+                        ids = np.asarray(ids_, dtype=np.int64)
+                        weights = np.asarray(weights_, dtype=np.float64)
+                    else:
+                        ids, weights = _raw(codec.postings_reader(terms._postfile, info, format_))
+                    if dead is not None:
+                        kept = ~np.isin(ids, dead)
+                        ids, weights = ids[kept], weights[kept]
+                    text = btext.decode("utf-8")
+                    total, docs, values = found.get(text, (0.0, [], []))
                     docs.append(ids + offset)
-                    weights.append(found)
-                if docs:
-                    yield btext.decode("utf-8"), info.weight(), np.concatenate(docs), np.concatenate(weights)
+                    values.append(weights)
+                    found[text] = (total + info.weight(), docs, values)
+        for text in sorted(found):
+            total, docs, values = found[text]
+            yield text, total, np.concatenate(docs), np.concatenate(values)
 
     def _zeros(self) -> np.ndarray:
         return np.zeros(self.size, dtype=np.float64)
