@@ -12,11 +12,14 @@ scored as search scores them (BM25F with the generation's statistics), itself le
 out, ties to the lower document number. The query is evaluated for every practice
 at once: each term's postings are read once (`engine.Evaluator`), and the scores of a
 block of practices are summed with numpy. The lists are written into the generation
-folder (`similar.json`, id -> [[id, score], ...]), so a practice page does no search.
+folder (`similar.json`, id -> [[id, score], ...]), so a practice page does no search,
+with every practice's query (`similar-queries.npz`).
 
-An update recomputes the lists of the practices it adds or changes, and of those whose
-list named a changed or removed practice; every other list keeps its practices and
-gains a changed one that now scores above its last (scored with the new statistics).
+An update reuses the stored queries and finds the key words of the practices it adds
+or changes only; it recomputes the lists of those practices, and of those whose list
+named a changed or removed practice; every other list keeps its practices (with the
+scores of the build that found them) and gains a changed one that now scores above
+its last, scored on the changed practices' own terms.
 tests/test_similarity.py checks a full build against Whoosh's own search.
 """
 
@@ -149,16 +152,6 @@ def update(
     _write_queries(generation, scorer.queries())
 
 
-def compute(generation: Path) -> Lists:
-    """The similar practices of every practice of the generation at `generation`."""
-    ix = engine.open_dir(generation)
-    try:
-        with ix.searcher() as searcher:
-            return _Scorer(searcher).lists(None, set())
-    finally:
-        ix.close()
-
-
 class _Scorer:
     def __init__(self, searcher: Any, stored: Queries | None = None, changed: Mapping[str, Described] | None = None):
         reader = searcher.reader()
@@ -166,6 +159,7 @@ class _Scorer:
         self.reader = reader
         self.size = reader.doc_count_all()
         self.live = BitMap(reader.all_doc_ids())
+        self._live = np.fromiter(self.live, dtype=np.int64, count=len(self.live))  # sorted
         self.evaluator = engine.Evaluator(searcher, self.live, self.size, threading.Lock())
         self.ids: dict[int, str] = _ids(searcher, self.live)
         self.docnum = {pid: d for d, pid in self.ids.items()}
@@ -206,7 +200,7 @@ class _Scorer:
             for value in self.reader.lexicon(name):
                 text = value.decode("utf-8")
                 docs, _ = self.evaluator.weights(name, text)
-                docs = docs[np.isin(docs, self._live_array())]
+                docs = docs[np.isin(docs, self._live)]
                 yield (name, text), docs, np.full(len(docs), facet.similarity)
 
     def _reused(self, stored: Queries, changed: Mapping[str, Described]) -> None:
@@ -255,7 +249,7 @@ class _Scorer:
 
     def queries(self) -> Queries:
         """Each practice's similarity query, to be stored with the generation."""
-        live = self._live_array()
+        live = self._live
         return Queries(
             [self.ids[d] for d in live.tolist()],
             self.terms,
@@ -264,16 +258,11 @@ class _Scorer:
             self.q_boosts,
         )
 
-    def _live_array(self) -> np.ndarray:
-        if not hasattr(self, "_live"):
-            self._live = np.fromiter(self.live, dtype=np.int64, count=len(self.live))
-        return self._live
-
     def _key_terms(self) -> Iterator[tuple[tuple[str, str], np.ndarray, np.ndarray]]:
         """Each practice's key words, as `Searcher.key_terms_from_text` finds them in the
         practice's indexed text (Bo1, normalised by the practice's best word)."""
         n = self.size
-        live = self._live_array()
+        live = self._live
         texts: list[str] = []
         docs_: list[np.ndarray] = []
         scores_: list[np.ndarray] = []
@@ -373,7 +362,7 @@ class _Scorer:
 
     def lists(self, previous: Lists | None, changed: set[str]) -> Lists:
         self.dead = np.ones(self.size, dtype=bool)
-        self.dead[self._live_array()] = False
+        self.dead[self._live] = False
         full: list[int] = []
         merge: list[int] = []
         for d, pid in sorted(self.ids.items()):
