@@ -168,3 +168,17 @@ def test_segments_written_apart_read_as_one_index(tmp_path):
     with ix.searcher() as searcher:
         assert searcher.doc_count() == 3
         assert sorted(hit["id"] for hit in searcher.search(engine.query.Term("body", "shared"))) == ["a", "b", "c"]
+
+
+def test_a_field_of_an_empty_index_has_no_terms(tmp_path):
+    """A new index has no segment at all (Whoosh gives an empty reader): nothing to read."""
+    import threading
+
+    from pyroaring import BitMap
+
+    from labb import engine
+
+    ix = engine.create_in(str(tmp_path), engine.Schema(id=engine.ID(stored=True), body=engine.TEXT()))
+    with ix.searcher() as searcher:
+        evaluator = engine.Evaluator(searcher, BitMap(), 0, threading.Lock())
+        assert list(evaluator.field("body")) == []

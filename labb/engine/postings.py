@@ -24,6 +24,7 @@ from pyroaring import BitMap
 from whoosh import query as wq
 from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.matching.wrappers import FilterMatcher
+from whoosh.reading import SegmentReader
 from whoosh.scoring import BM25FScorer
 
 TERM_CACHE = 50_000
@@ -95,6 +96,8 @@ class Evaluator:
         with self.lock:
             for leaf, offset in self.searcher.leaf_searchers():
                 reader = leaf.reader()
+                if not isinstance(reader, SegmentReader):  # an empty index: no segment, no terms
+                    continue
                 terms, codec = reader._terms, reader._codec
                 deleted = reader.deleted_docs_set
                 dead = np.fromiter(deleted, dtype=np.int64, count=len(deleted)) if deleted else None
