@@ -160,6 +160,8 @@ class _Scorer:
         self.size = reader.doc_count_all()
         self.live = BitMap(reader.all_doc_ids())
         self._live = np.fromiter(self.live, dtype=np.int64, count=len(self.live))  # sorted
+        self.alive = np.zeros(self.size, dtype=bool)
+        self.alive[self._live] = True
         self.evaluator = engine.Evaluator(searcher, self.live, self.size, threading.Lock())
         self.ids: dict[int, str] = _ids(searcher, self.live)
         self.docnum = {pid: d for d, pid in self.ids.items()}
@@ -200,7 +202,7 @@ class _Scorer:
             for value in self.reader.lexicon(name):
                 text = value.decode("utf-8")
                 docs, _ = self.evaluator.weights(name, text)
-                docs = docs[np.isin(docs, self._live)]
+                docs = docs[self.alive[docs]]
                 yield (name, text), docs, np.full(len(docs), facet.similarity)
 
     def _reused(self, stored: Queries, changed: Mapping[str, Described]) -> None:
@@ -262,15 +264,12 @@ class _Scorer:
         """Each practice's key words, as `Searcher.key_terms_from_text` finds them in the
         practice's indexed text (Bo1, normalised by the practice's best word)."""
         n = self.size
-        live = self._live
         texts: list[str] = []
         docs_: list[np.ndarray] = []
         scores_: list[np.ndarray] = []
         term_: list[np.ndarray] = []
-        alive = np.zeros(n, dtype=bool)
-        alive[live] = True
         for text, total, docs, weights in self.evaluator.field("plain"):
-            keep = alive[docs]
+            keep = self.alive[docs]
             if not keep.any():
                 continue
             f = total / n
@@ -337,7 +336,7 @@ class _Scorer:
         among a row's LIMIT best: those at or above its LIMIT-th best score there (ties
         kept), never the row's own document, a deleted one or one that scores nothing."""
         scores = self._scores(rows, columns, allowed)
-        scores[:, self.dead[columns]] = 0.0
+        scores[:, ~self.alive[columns]] = 0.0
         own = np.searchsorted(columns, rows)
         inside = own < len(columns)
         inside[inside] = columns[own[inside]] == rows[inside]
@@ -361,8 +360,6 @@ class _Scorer:
             yield self.ids[d], [(self.ids[o], s) for o, s in zip(docs[a:b].tolist(), scores[a:b].tolist())]
 
     def lists(self, previous: Lists | None, changed: set[str]) -> Lists:
-        self.dead = np.ones(self.size, dtype=bool)
-        self.dead[self._live] = False
         full: list[int] = []
         merge: list[int] = []
         for d, pid in sorted(self.ids.items()):

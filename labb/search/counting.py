@@ -63,23 +63,25 @@ def facet_counts(
         counts = np.zeros(len(table.values), dtype=np.int64)
         for key, (docs, which) in table.keys.items():
             counts += np.bincount(which[base(key)[docs]], minlength=len(table.values))
+        by_label = type(facet).ordered is Facet.ordered
         order = _order(gen, facet, table, described, query.lang)  # value numbers by label
-        in_order = counts[order]
-        kept = order[in_order > 0]
-        if type(facet).ordered is Facet.ordered:  # by label already: the same order, sooner
+        kept = order[counts[order] > 0]
+        if by_label:  # in label order already: a stable sort by count gives the facet's order
             kept = kept[np.argsort(-counts[kept], kind="stable")]
         values = []
         for n in kept.tolist():
             v = table.values[n]
             label, group, _ = described[v]
             values.append(FacetValue(v, label, int(counts[n]), v in selected, group))
-        for v in sorted(selected):
+        zeros = []  # selected values that count nothing are listed all the same
+        for v in selected:
             if v not in table.number or not counts[table.number[v]]:
                 label, group, _ = described[v] if v in described else _describe(facet, v, query.lang, vocabs)
-                values.append(FacetValue(v, label, 0, True, group))
-        out[facet.name] = tuple(facet.ordered(values, vocabs) if type(facet).ordered is not Facet.ordered else values)
-        if type(facet).ordered is Facet.ordered and len(values) > len(kept):  # a selected value counting 0
-            out[facet.name] = tuple(sorted(values, key=lambda fv: (-fv.count, fold(fv.label))))
+                zeros.append(FacetValue(v, label, 0, True, group))
+        if by_label:
+            out[facet.name] = (*values, *sorted(zeros, key=lambda fv: fold(fv.label)))
+        else:
+            out[facet.name] = tuple(facet.ordered([*values, *zeros], vocabs))
     return out
 
 

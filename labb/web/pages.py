@@ -85,11 +85,11 @@ def _toggled(chosen: list[str], value: FacetValue) -> list[str]:
 class FacetLinks:
     """Writes a facet value's toggle link: a check box, the label and the count (with
     the words a screen reader says). A search page has hundreds of them, so they are
-    written here, with the words translated once per page, not by a template macro."""
+    written here, with the page's translated `words`, not by a template macro."""
 
-    def __init__(self) -> None:
-        self.selected = escape(_("selected"))
-        self.practices = escape(_("practices"))
+    def __init__(self, words: dict[str, str]) -> None:
+        self.selected = escape(words["selected"])
+        self.practices = escape(words["practices"])
 
     def __call__(self, link: Link, text: str | None = None) -> Markup:
         on = link.selected
@@ -402,6 +402,7 @@ def search():
         return render_template("error.html", status=404, title=_("Page not found"), message=message), 404
     facets = facet_view(results, state)
     everything = Urls({})
+    words = {"selected": _("selected"), "practices": _("practices"), "all_of": _("All of %(region)s")}
     return render_template(
         "search.html",
         results=results,
@@ -428,8 +429,8 @@ def search():
         max_compare=MAX_COMPARE,
         levels=[(level, label("levels", level)) for level in vocabs()["levels"].terms],
         legend=any(hit.practice.evaluation for hit in results.hits),
-        words={"selected": _("selected"), "practices": _("practices"), "all_of": _("All of %(region)s")},
-        facet_link=FacetLinks(),
+        words=words,
+        facet_link=FacetLinks(words),
         label=label,
     )
 
