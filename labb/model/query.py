@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from html import escape
-from typing import Any
+from typing import Any, NamedTuple
 
 from .practice import Practice
 
@@ -172,11 +172,14 @@ class Hit:
         }
 
 
-@dataclass(frozen=True)
-class FacetValue:
+class FacetValue(NamedTuple):
+    """One value of a facet with its count among the results. A named tuple: a
+    search page makes some 2,000 of them, and a tuple is made several times faster
+    than a frozen dataclass."""
+
     value: str
     label: str
-    count: int
+    count: int  # type: ignore[assignment]  # the field, not tuple.count
     selected: bool
     group: str | None = None
     """For regions: the country, so a page can group them."""

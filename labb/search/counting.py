@@ -68,11 +68,18 @@ def facet_counts(
         kept = order[counts[order] > 0]
         if by_label:  # in label order already: a stable sort by count gives the facet's order
             kept = kept[np.argsort(-counts[kept], kind="stable")]
-        values = []
-        for n in kept.tolist():
-            v = table.values[n]
-            label, group, _ = described[v]
-            values.append(FacetValue(v, label, int(counts[n]), v in selected, group))
+        rows = _rows(gen, facet, table, described, query.lang)
+        counted = counts.tolist()
+        if selected:
+            values = [
+                FacetValue(v, label, counted[n], v in selected, group)
+                for n in kept.tolist()
+                for v, label, group in (rows[n],)
+            ]
+        else:
+            values = [
+                FacetValue(v, label, counted[n], False, group) for n in kept.tolist() for v, label, group in (rows[n],)
+            ]
         zeros = []  # selected values that count nothing are listed all the same
         for v in selected:
             if v not in table.number or not counts[table.number[v]]:
@@ -91,6 +98,18 @@ def _order(gen: Generation, facet: Facet, table: _Table, described: dict[str, De
     found = gen.described.get(key)
     if found is None:
         found = np.asarray([table.number[v] for v in described if v in table.number], dtype=np.int64)
+        gen.described[key] = found
+    return found
+
+
+def _rows(
+    gen: Generation, facet: Facet, table: _Table, described: dict[str, Described], lang: str
+) -> list[tuple[str, str, str | None]]:
+    """Each value number's (value, label in `lang`, group), once per generation."""
+    key = ("rows", facet.name, lang)
+    found = gen.described.get(key)
+    if found is None:
+        found = [(v, *described[v][:2]) for v in table.values]
         gen.described[key] = found
     return found
 
