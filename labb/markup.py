@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from urllib.parse import urlsplit
 
 import nh3
@@ -70,8 +70,10 @@ def problems(text: str) -> Iterator[Unsafe]:
                     yield Unsafe(line, "link", {"href": href})
 
 
+@lru_cache(maxsize=4096)
 def to_html(text: str) -> str:
-    """Render the safe subset to HTML, sanitised."""
+    """Render the safe subset to HTML, sanitised (the most recent texts kept: a
+    practice page renders a dozen, the same each time it is shown)."""
     html = _renderer().render(text)
     return nh3.clean(
         html,

@@ -60,6 +60,8 @@ class Generation:
     path: Path | None = None
     _similar: similarity.Lists | None = None
     _loaded: OrderedDict[int, Practice] = field(default_factory=OrderedDict)
+    _numbers: dict[str, int] = field(default_factory=dict)
+    _paths: dict[int, str] = field(default_factory=dict)
     described: dict[Any, Any] = field(default_factory=dict)
     """Facet values' labels and groups per language, described once (see `counting`)."""
 
@@ -128,8 +130,9 @@ class Generation:
             for d in docnums:
                 practice = cache.get(d)
                 if practice is None:
-                    practice = load(self.searcher.stored_fields(d)["doc"])
-                    cache[d] = practice
+                    fields = self.searcher.stored_fields(d)
+                    practice = cache[d] = load(fields["doc"])
+                    self._paths[d] = fields.get("path") or ""
                     if len(cache) > PRACTICE_CACHE:
                         cache.popitem(last=False)
                 else:
@@ -137,10 +140,24 @@ class Generation:
                 found[d] = practice
         return [found[d] for d in docnums]
 
-    def document(self, practice_id: str) -> dict[str, Any] | None:
-        """The stored fields of the practice with this id, or None."""
-        with self.lock:
-            return self.searcher.document(id=practice_id)
+    def number(self, practice_id: str) -> int | None:
+        """The document number of the practice with this id, or None (found numbers are
+        kept: at most one per practice, and they never change within a generation)."""
+        found = self._numbers.get(practice_id)
+        if found is None:
+            with self.lock:
+                found = self.searcher.document_number(id=practice_id)
+            if found is not None:
+                self._numbers[practice_id] = found
+        return found
+
+    def file_of(self, docnum: int) -> str:
+        """The practice file's path within the practices folder ("" when not stored)."""
+        found = self._paths.get(docnum)
+        if found is None:
+            self.practices([docnum])
+            found = self._paths[docnum]
+        return found
 
 
 def _column(reader: Any, name: str, size: int, default: Any) -> list[Any]:

@@ -26,7 +26,7 @@ from ..model import Hit, Note, Practice, Query, Results
 from ..vocab import Vocabularies
 from .counting import Groups, facet_counts, filter_groups
 from .explain import Reason, reasons
-from .generations import Generation, Generations, load
+from .generations import Generation, Generations
 from .snippets import Keys, snippet, suggest
 from .text import OPERATORS, WORD, TextParser, one_character
 
@@ -122,13 +122,15 @@ class Searcher:
     # -- one practice --------------------------------------------------------
     def get(self, practice_id: str) -> Practice | None:
         """The practice with this id, or None."""
-        fields = self._current().document(practice_id)
-        return load(fields["doc"]) if fields else None
+        gen = self._current()
+        docnum = gen.number(practice_id)
+        return gen.practices([docnum])[0] if docnum is not None else None
 
     def path_of(self, practice_id: str) -> str | None:
         """The practice file's path within the practices folder."""
-        fields = self._current().document(practice_id)
-        return (fields.get("path") or None) if fields else None
+        gen = self._current()
+        docnum = gen.number(practice_id)
+        return (gen.file_of(docnum) or None) if docnum is not None else None
 
     def count(self) -> int:
         return len(self._current().live)
@@ -217,8 +219,7 @@ class Searcher:
         why: dict[str, list[Reason]] = {}
         if chosen.parsed is not None:
             for hit in results.hits:
-                with gen.lock:
-                    docnum = gen.searcher.document_number(id=hit.id)
+                docnum = gen.number(hit.id)
                 why[hit.id] = reasons(gen, chosen.parsed, docnum) if docnum is not None else []
         return results, why
 
@@ -253,8 +254,7 @@ class Searcher:
         """Practices like this one, as the index build found them (`labb.similarity`)."""
         gen = self._current()
         found = gen.similar(practice_id)[:limit]
-        with gen.lock:
-            docnums = [gen.searcher.document_number(id=other) for other, _ in found]
+        docnums = [gen.number(other) for other, _ in found]
         kept = [(d, score) for d, (_, score) in zip(docnums, found) if d is not None]
         practices = gen.practices([d for d, _ in kept])
         return [self._hit(practice, score, None, lang) for (_, score), practice in zip(kept, practices)]
