@@ -6,9 +6,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
 from http import HTTPStatus
-from typing import Any
+from typing import Any, NamedTuple
 
 from flask import Response, current_app, request
 from markupsafe import Markup
@@ -67,11 +66,13 @@ def error_response(status: int, message: str | None = None, headers: Mapping[str
     )
 
 
-@dataclass(frozen=True)
-class Link:
+class Link(NamedTuple):
+    """A link with its text, and for a facet value its count and whether it is selected
+    (a named tuple: a search page makes hundreds)."""
+
     label: str
     url: str
-    count: int | None = None
+    count: int | None = None  # type: ignore[assignment]  # the field, not tuple.count
     selected: bool = False
     value: str = ""
 
