@@ -342,10 +342,12 @@ def run(server, p: Pools, clients: int, seconds: float, warmup: float, gzip: boo
         )
         for i in range(clients)
     ]
+    cpu = time.process_time()
     for t in threads:
         t.start()
     for t in threads:
         t.join()
+    client_cpu = time.process_time() - cpu  # this process is the clients
     elapsed = time.perf_counter() - measure_from
     lat = tally.latencies
     return {
@@ -361,6 +363,7 @@ def run(server, p: Pools, clients: int, seconds: float, warmup: float, gzip: boo
         "error_examples": tally.errors[:5],
         "intended_404s": tally.not_found,
         "mb_received": round(tally.bytes / 1e6, 1),
+        "client_cpu_share": round(client_cpu / ((os.cpu_count() or 1) * (time.perf_counter() - start)), 2),
         "by_kind": {
             k: {
                 "requests": len(v),
@@ -377,7 +380,7 @@ def report(label: str, figures: dict) -> None:
     memory = f"   ({figures['server_rss_mb']} MB)" if "server_rss_mb" in figures else ""
     print(
         f"{label:>7} {figures['requests_per_s']:>8} {figures['median_ms'] or '-':>10} {figures['p95_ms']:>8} "
-        f"{figures['p99_ms']:>8} {figures['errors']:>6}{memory}",
+        f"{figures['p99_ms']:>8} {figures['errors']:>6} {figures['client_cpu_share']:>10.0%}{memory}",
         flush=True,
     )
     for example in figures["error_examples"]:
@@ -441,7 +444,9 @@ def main() -> int:
     results = []
     cold = None
     try:
-        print(f"{'clients':>7} {'req/s':>8} {'median ms':>10} {'p95 ms':>8} {'p99 ms':>8} {'errors':>6}")
+        print(
+            f"{'clients':>7} {'req/s':>8} {'median ms':>10} {'p95 ms':>8} {'p99 ms':>8} {'errors':>6} {'client CPU':>10}"  # noqa: E501
+        )
         if args.cold > 0 and counts:
             # Right after the start: nothing read, nothing cached (another seed: other requests).
             cold = run(server, p, counts[0], args.cold, 0.0, not args.no_gzip, args.seed + 1)
