@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from pyroaring import BitMap
+from pyroaring import AbstractBitMap, BitMap, FrozenBitMap
 from whoosh import query as wq
 from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.matching.wrappers import FilterMatcher
@@ -65,7 +65,7 @@ class Evaluator:
 
     def evaluate(self, node: Any) -> Matched:
         ids, scores = self._node(node)
-        return Matched(ids & self.live, scores)
+        return Matched(self.live & ids, scores)  # a BitMap (a term's own is frozen, kept)
 
     def frequency(self, term: Any) -> int:
         """How many documents have `term` (read from the cached postings)."""
@@ -81,7 +81,7 @@ class Evaluator:
         read with them are."""
         docs, weights, scores = self._read(fieldname, text)
         with self._cache_lock:
-            self._terms[(fieldname, text)] = (docs, scores)
+            self._terms[(fieldname, text)] = [docs, scores, None]
         return docs, weights
 
     def field(self, fieldname: str) -> Iterator[tuple[str, float, np.ndarray, np.ndarray]]:
@@ -125,19 +125,19 @@ class Evaluator:
     def _zeros(self) -> np.ndarray:
         return np.zeros(self.size, dtype=np.float64)
 
-    def _only(self, ids: BitMap, scores: np.ndarray) -> np.ndarray:
+    def _only(self, ids: AbstractBitMap, scores: np.ndarray) -> np.ndarray:
         """`scores` where `ids` are, zero elsewhere (a part that does not match adds nothing)."""
         kept = self._zeros()
         docs = np.fromiter(ids, dtype=np.int64, count=len(ids))
         kept[docs] = scores[docs]
         return kept
 
-    def _node(self, node: Any) -> tuple[BitMap, np.ndarray]:
+    def _node(self, node: Any) -> tuple[AbstractBitMap, np.ndarray]:
         if isinstance(node, wq.Term):
-            docs, values = self._postings(node)
+            docs, values, found = self._term(node)
             scores = self._zeros()
-            scores[docs] = values
-            return BitMap(docs.tolist()), scores
+            scores[docs] = values * node.boost
+            return found, scores
         if isinstance(node, wq.ConstantScoreQuery):
             ids, _ = self._node(node.child)
             scores = self._zeros()
@@ -147,11 +147,17 @@ class Evaluator:
             parts = [self._node(q) for q in node.subqueries]
             if not parts:
                 return BitMap(), self._zeros()
-            ids = parts[0][0].copy()
+            combined = BitMap(parts[0][0])
             for other, _ in parts[1:]:
-                ids = ids | other if isinstance(node, wq.Or) else ids & other
-            scores = sum((scores for _, scores in parts), self._zeros()) * node.boost
-            return ids, scores if isinstance(node, wq.Or) else self._only(ids, scores)
+                if isinstance(node, wq.Or):
+                    combined |= other
+                else:
+                    combined &= other
+            scores = self._zeros()
+            for _, part in parts:
+                scores += part
+            scores *= node.boost
+            return combined, scores if isinstance(node, wq.Or) else self._only(combined, scores)
         if type(node) is wq.AndNot:
             ids, scores = self._node(node.a)
             excluded, _ = self._node(node.b)
@@ -184,13 +190,22 @@ class Evaluator:
         """Document numbers of `term` and Whoosh's score in each (times the term's boost).
         The unboosted scores are read once per generation, whatever boosts ask for them
         (similar practices weigh each key word differently)."""
-
-        def read() -> tuple[np.ndarray, np.ndarray]:
-            docs, _, scores = self._read(term.fieldname, term.text)
-            return docs, scores
-
-        docs, scores = self._cached((term.fieldname, term.text), read)
+        docs, scores, _ = self._term(term)
         return docs, scores * term.boost
+
+    def _term(self, term: Any) -> tuple[np.ndarray, np.ndarray, FrozenBitMap]:
+        """A term's document numbers, unboosted scores and documents as a bitmap, read
+        once per generation (a bitmap of a word in every practice costs as much to
+        build as the rest of a search)."""
+
+        def read() -> list[Any]:
+            docs, _, scores = self._read(term.fieldname, term.text)
+            return [docs, scores, None]
+
+        found = self._cached((term.fieldname, term.text), read)
+        if found[2] is None:  # made on first use (`weights` reads terms no search asks for)
+            found[2] = FrozenBitMap(found[0].tolist())
+        return found[0], found[1], found[2]
 
     def _read(self, fieldname: str, text: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """A term's document numbers, weights and Whoosh's scores, from every segment.
@@ -249,9 +264,9 @@ class Evaluator:
         Whoosh's Phrase with slop 1 finds them), scored by the sum of their words."""
         terms = [wq.Term(node.fieldname, word) for word in node.words]
         postings = [self._postings(term) for term in terms]
-        ids = BitMap(postings[0][0].tolist())
-        for docs, _ in postings[1:]:
-            ids &= BitMap(docs.tolist())
+        ids = BitMap(self._term(terms[0])[2])
+        for term in terms[1:]:
+            ids &= self._term(term)[2]
         if ids:
             positions = [self._positions(term) for term in terms]
             ids = BitMap(doc for doc in ids if _adjacent([p[doc] for p in positions]))
