@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from .. import analysis, engine
@@ -27,6 +27,9 @@ class Keys:
     words: frozenset[str]
     stems: frozenset[str]
     prefixes: tuple[str, ...]
+    known: dict[tuple[str | None, str], bool] = field(default_factory=dict, compare=False, repr=False)
+    """Tokens already compared (with their text's stemmer): the results of one page
+    share most of their words."""
 
     @classmethod
     def of(cls, parsed: Any) -> Keys:
@@ -51,6 +54,12 @@ class Keys:
         return cls(frozenset(words), frozenset(stems), tuple(p for p in prefixes if p))
 
     def match(self, token: str, algorithm: str | None) -> bool:
+        found = self.known.get((algorithm, token))
+        if found is None:
+            found = self.known[(algorithm, token)] = self._match(token, algorithm)
+        return found
+
+    def _match(self, token: str, algorithm: str | None) -> bool:
         folded = analysis.fold(token)
         if folded in self.words or any(folded.startswith(p) for p in self.prefixes):
             return True
@@ -64,37 +73,25 @@ def snippet(
     the first matched word; else wherever the words matched; else the beginning."""
     preferred = [picked for n in TEXTS if (picked := practice.text(n, lang))]
     others = [(lg, t) for n in TEXTS for lg, t in (getattr(practice, n) or {}).items() if (lg, t) not in preferred]
-    texts = [(lg, _MARKDOWN.sub("", t)) for lg, t in [*preferred, *others]]
+    texts = [*preferred, *others]
     if not texts:
         return ()
     if keys:
-        for text_lang, text in texts:
+        for text_lang, raw in texts:  # most often the first has the words
+            text = _MARKDOWN.sub("", raw)
             algorithm = stemmed.get(text_lang)
             tokens = list(WORD.finditer(text))
-            matches = _Matches(keys, algorithm, tokens)
-            first = next((i for i in range(len(tokens)) if matches(i)), None)
+            first = next((i for i, t in enumerate(tokens) if keys.match(t.group(0), algorithm)), None)
             if first is not None:  # the window starts at most words // 3 before it
                 start = max(0, first - words // 3)
-                hits = [i for i in range(first, min(len(tokens), start + words)) if matches(i)]
+                hits = [
+                    i
+                    for i in range(first, min(len(tokens), start + words))
+                    if keys.match(tokens[i].group(0), algorithm)
+                ]
                 return _window(text, tokens, hits, words)
-    text = texts[0][1]
+    text = _MARKDOWN.sub("", texts[0][1])
     return _window(text, list(WORD.finditer(text)), [], words)
-
-
-class _Matches:
-    """Whether the i-th token of a text is one the query looks for; a text repeats its
-    words, so each word is compared once."""
-
-    def __init__(self, keys: Keys, algorithm: str | None, tokens: list[re.Match[str]]):
-        self.keys, self.algorithm, self.tokens = keys, algorithm, tokens
-        self.known: dict[str, bool] = {}
-
-    def __call__(self, i: int) -> bool:
-        token = self.tokens[i].group(0)
-        found = self.known.get(token)
-        if found is None:
-            found = self.known[token] = self.keys.match(token, self.algorithm)
-        return found
 
 
 def _window(text: str, tokens: list[re.Match[str]], hits: list[int], words: int) -> tuple[Segment, ...]:

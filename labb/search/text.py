@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import math
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -21,6 +23,8 @@ from .glossary import Expansion
 wq = engine.query
 
 MAX_QUERY = 300
+PARSED = 512
+"""Parsed queries kept (see `TextParser.parse`)."""
 """Longer queries are shortened (with a note): nobody types more, and it bounds the work."""
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _BARE_WILDCARD = re.compile(r"(?<![\w*?])[\w]?[*?]+[\w*?]*")
@@ -119,6 +123,8 @@ class TextParser:
         self.stemmed = dict(stemmed)
         self.bridge = Bridge(vocabs, self.stemmed)
         self._parsers: dict[tuple[str, Any], Any] = {}
+        self._parsed: OrderedDict[tuple[Any, ...], tuple[Any, ...]] = OrderedDict()
+        self._parsed_lock = threading.Lock()
         # glossary expansion (issue 12, item 4): see labb/search/glossary.py
         self.expansion = Expansion(glossary or glossary_data.default(), self.stemmed)
 
@@ -148,7 +154,43 @@ class TextParser:
         every practice (that matches the filters, when `filtered`), with a note. With
         `corrections` (a list), words the index does not know are also searched as
         their close neighbours, and each correction is added to the list. The
-        glossary's labels searched besides the words are added to `also`."""
+        glossary's labels searched besides the words are added to `also`.
+
+        The last `PARSED` parses are kept per generation: a reader who searched some
+        words then narrows by filters, sorts and pages, and each of those searches
+        parses the same words (a parse costs a few milliseconds)."""
+        key = (gen.name, text, filtered, corrections is not None, also is not None)
+        with self._parsed_lock:
+            found = self._parsed.get(key)
+            if found is not None:
+                self._parsed.move_to_end(key)
+        if found is None:
+            said: list[str] = []
+            corrected: list[tuple[str, str]] | None = [] if corrections is not None else None
+            searched: list[str] | None = [] if also is not None else None
+            parsed, words = self._parse(gen, text, said, filtered, corrected, searched)
+            found = (parsed, words, tuple(said), tuple(corrected or ()), tuple(searched or ()))
+            with self._parsed_lock:
+                self._parsed[key] = found
+                if len(self._parsed) > PARSED:
+                    self._parsed.popitem(last=False)
+        parsed, words, said_, corrected_, searched_ = found
+        notes.extend(said_)
+        if corrections is not None:
+            corrections.extend(corrected_)
+        if also is not None:
+            also.extend(searched_)
+        return parsed, words
+
+    def _parse(
+        self,
+        gen: Generation,
+        text: str,
+        notes: list[str],
+        filtered: bool,
+        corrections: list[tuple[str, str]] | None,
+        also: list[str] | None,
+    ) -> tuple[Any, str]:
         if len(text) > MAX_QUERY:
             notes.append(Note(N_("The query was shortened to its first %(num)d characters."), num=MAX_QUERY))
             text = text[:MAX_QUERY]
