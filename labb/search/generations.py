@@ -10,6 +10,7 @@ switched `CURRENT` to it.
 from __future__ import annotations
 
 import json
+import os
 import threading
 import zlib
 from collections import OrderedDict
@@ -22,7 +23,7 @@ from pyroaring import BitMap
 
 from .. import engine, similarity
 from ..facets import FACETS
-from ..index import current_generation, read_manifest, stamp
+from ..index import CURRENT, current_generation, read_manifest, stamp
 from ..model import Practice
 from ..vocab import LABEL_LANGUAGES, Vocabularies
 
@@ -180,6 +181,8 @@ class Generations:
         self.index_dir = Path(index_dir)
         self._stamp = stamp(vocabs)
         self._generation: Generation | None = None
+        self._seen: tuple[int, int, int] | None = None
+        """`CURRENT` as last read (inode, modification time, size): a build replaces it."""
         self._lock = threading.Lock()
 
     def current(self) -> Generation:
@@ -188,11 +191,15 @@ class Generations:
         handed out; requests arriving meanwhile still get the previous one. The first
         generation a process opens is handed out at once (its first requests read what
         they need: warming it would hold every reader waiting)."""
+        generation = self._generation
+        seen = _stat(self.index_dir / CURRENT)
+        if generation is not None and seen is not None and seen == self._seen:
+            return generation  # `CURRENT` is as it was: no file read
         path = current_generation(self.index_dir)
         if path is None:
             raise NoIndex(f"there is no index in {self.index_dir}; run `labb index`")
-        generation = self._generation
         if generation is not None and generation.name == path.name:
+            self._seen = seen
             return generation
         if not self._lock.acquire(blocking=generation is None):
             assert generation is not None
@@ -210,6 +217,7 @@ class Generations:
                 if self._generation is not None:
                     opened.warm()
                 self._generation = opened
+                self._seen = seen
             return self._generation
         finally:
             self._lock.release()
@@ -218,3 +226,11 @@ class Generations:
         if self._generation is not None:
             self._generation.close()
             self._generation = None
+
+
+def _stat(path: Path) -> tuple[int, int, int] | None:
+    try:
+        found = os.stat(path)
+    except OSError:
+        return None
+    return found.st_ino, found.st_mtime_ns, found.st_size
