@@ -459,6 +459,10 @@ def _listenable(host: str, port: int) -> None:
 def _serve_with_waitress(app: Any, host: str, port: int, threads: int) -> None:
     from waitress import create_server
 
+    from .web import warm
+
+    warm(app)
+
     try:
         server = create_server(app, host=host, port=port, threads=threads, ident="labb")
     except OSError as exc:  # the port is taken, the address is not this machine's...

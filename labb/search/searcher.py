@@ -119,6 +119,14 @@ class Searcher:
     def close(self) -> None:
         self._generations.close()
 
+    def warm(self) -> str:
+        """Open the live generation now and read the postings of its most frequent
+        words (`Generation.warm`), as a server does before it takes requests; returns
+        the generation's name. Raises NoIndex when there is none."""
+        gen = self._current()
+        gen.warm()
+        return gen.name
+
     # -- one practice --------------------------------------------------------
     def get(self, practice_id: str) -> Practice | None:
         """The practice with this id, or None."""

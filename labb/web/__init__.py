@@ -62,6 +62,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
             "application/atom+xml",
         ],
         COMPRESS_MIN_SIZE=500,
+        # gzip level 3: a 145 KB search page in 1.2 ms to 17.3 KB; level 6 (the
+        # default) took 3.0 ms for 15.3 KB, and a page is compressed per request.
+        COMPRESS_LEVEL=3,
         MAX_CONTENT_LENGTH=64 * 1024,
         JSON_SORT_KEYS=False,
     )
@@ -116,3 +119,17 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         return response
 
     return app
+
+
+def warm(app: Flask) -> None:
+    """Open the app's index generation and read what the first searches read (see
+    `Searcher.warm`), before a server process takes requests: its first readers then
+    wait for nothing. Without an index this does nothing (requests answer 503 until
+    `labb index` has built one)."""
+    started = time.perf_counter()
+    searcher: search.Searcher = app.extensions["labb.searcher"]
+    try:
+        name = searcher.warm()
+    except search.NoIndex:
+        return
+    LOG.info("index generation %s opened and warmed in %.1f s", name, time.perf_counter() - started)
