@@ -106,6 +106,7 @@ def percent(value: float) -> str:
     return format_percent(value, format="#,##0.0 %", locale=current())
 
 
+@cache
 def language_name(lang: str) -> str:
     return (Locale.parse(lang).get_display_name(lang) or lang).capitalize()
 

@@ -7,7 +7,7 @@ in the URL, so any page can be bookmarked and works without JavaScript.
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -53,6 +53,7 @@ class Urls:
         self.state = state
         self.path, _, self.kept = url_for(endpoint).partition("?")
         self.encoded = {k: self._encode(k, v) for k, v in state.items()}
+        self._around: dict[str, tuple[str, str]] = {}
 
     @staticmethod
     def _encode(name: str, values: list[str] | None) -> str:
@@ -63,9 +64,24 @@ class Urls:
     def __call__(self, **changes: list[str] | None) -> str:
         """The address with `changes` (a parameter set to None or [] is dropped); each
         parameter of the state is encoded once, however many links are built from it."""
+        if len(changes) == 1:
+            return self.one(*next(iter(changes.items())))
         parts = [self.encoded[k] if k not in changes else self._encode(k, changes[k]) for k in self.state]
         parts += [self._encode(k, v) for k, v in changes.items() if k not in self.state]
         query = "&".join(part for part in (*parts, self.kept) if part)
+        return f"{self.path}?{query}" if query else self.path
+
+    def one(self, name: str, values: list[str] | None) -> str:
+        """The address with one parameter changed, as `__call__` writes it: what stands
+        before and after that parameter is joined once per parameter, not per link."""
+        around = self._around.get(name)
+        if around is None:
+            keys = list(self.state)
+            at = keys.index(name) if name in self.state else len(keys)
+            before = "&".join(self.encoded[k] for k in keys[:at] if self.encoded[k])
+            after = "&".join(p for p in (*(self.encoded[k] for k in keys[at + 1 :]), self.kept) if p)
+            around = self._around[name] = (before, after)
+        query = "&".join(part for part in (around[0], self._encode(name, values), around[1]) if part)
         return f"{self.path}?{query}" if query else self.path
 
 
@@ -268,7 +284,8 @@ def _region_values(values: tuple[FacetValue, ...]) -> tuple[FacetValue, ...]:
     region. When that is more than `REGION_NODES` (thousands of practices all over
     Europe), a NUTS 2 region is shown once a region above it is selected: the page
     stays light, and a reader goes down the tree a level at a time."""
-    shown = tuple(v for v in values if v.selected or _level(v.value) <= 2)
+    deep = _deep()
+    shown = tuple(v for v in values if v.value not in deep or v.selected)
     if len(shown) <= REGION_NODES:
         return shown
     chosen = {v.value for v in values if v.selected}
@@ -292,6 +309,13 @@ def _ancestors(code: str) -> tuple[str, ...]:
             parent = vocabs().parent(parent)
         _ANCESTORS[code] = tuple(out)
     return _ANCESTORS[code]
+
+
+@cache
+def _deep() -> frozenset[str]:
+    """The NUTS 3 regions (and any deeper): a region tree leaves them out unless selected
+    (kept: the vocabulary never changes while the site runs)."""
+    return frozenset(code for code in vocabs().regions.terms if _level(code) > 2)
 
 
 _LEVELS: dict[str, int] = {}
