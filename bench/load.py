@@ -6,7 +6,8 @@
 A synthetic corpus of --size practices (bench/corpus.py, fixed seed) is generated
 in the work folder, or reused when it is already there; the index is built with
 `labb.index.build` (incremental: a reused corpus costs only a hash check). Then
-`python -m labb serve --port 0` starts as a subprocess, and for each client count
+`python -m labb serve --port 0` starts as a subprocess (its log in the work
+folder, `serve-<size>.log`), and for each client count
 that many threads, each with its own keep-alive HTTP/1.1 connection and
 `Accept-Encoding: gzip` like a browser, send requests back to back for --seconds
 (after --warmup seconds that are not counted). The mix:
@@ -91,53 +92,55 @@ def prepare(workdir: Path, size: int, seed: int) -> tuple[Path, Path]:
 
 
 class Server:
-    def __init__(self, practices: Path, index_dir: Path, threads: int, workers: int, cache: bool):
-        self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "labb",
-                "serve",
-                "--port",
-                "0",
-                "--threads",
-                str(threads),
-                "--workers",
-                str(workers),
-                "--cache" if cache else "--no-cache",
-                "--practices",
-                str(practices),
-                "--index",
-                str(index_dir),
-            ],
-            cwd=REPO,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
-            encoding="utf-8",
-        )
+    """`labb serve` as a subprocess. Its log (a line per request) goes to a file, as a
+    service manager would keep it: read through a pipe by this process, whose client
+    threads hold the interpreter, a full pipe would stall the server's writes."""
+
+    def __init__(self, practices: Path, index_dir: Path, threads: int, workers: int, cache: bool, log: Path):
+        self.log = log
+        with open(log, "w", encoding="utf-8") as stderr:
+            self.process = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "labb",
+                    "serve",
+                    "--port",
+                    "0",
+                    "--threads",
+                    str(threads),
+                    "--workers",
+                    str(workers),
+                    "--cache" if cache else "--no-cache",
+                    "--practices",
+                    str(practices),
+                    "--index",
+                    str(index_dir),
+                ],
+                cwd=REPO,
+                stdout=subprocess.DEVNULL,
+                stderr=stderr,
+            )
         self.url = ""
-        self.status_5xx = 0
-        self.tail: list[str] = []
-        self._ready = threading.Event()
-        threading.Thread(target=self._drain, daemon=True).start()
-        if not self._ready.wait(120) or not self.url:
+        deadline = time.monotonic() + 120
+        while not self.url and time.monotonic() < deadline and self.process.poll() is None:
+            found = SERVING.search(log.read_text(encoding="utf-8", errors="replace"))
+            self.url = found.group(1) if found else ""
+            time.sleep(0.1)
+        if not self.url:
             self.stop()
-            raise SystemExit("labb serve did not start:\n" + "".join(self.tail))
+            raise SystemExit("labb serve did not start:\n" + self.tail())
         parts = urlsplit(self.url)
         self.host, self.port = parts.hostname, parts.port
 
-    def _drain(self) -> None:
-        assert self.process.stderr is not None
-        for line in self.process.stderr:
-            if re.search(r'" 5\d\d ', line) or "Traceback" in line:
-                self.status_5xx += 1
-            self.tail = [*self.tail[-30:], line]
-            found = SERVING.search(line)
-            if found and not self.url:
-                self.url = found.group(1)
-                self._ready.set()
-        self._ready.set()
+    def tail(self) -> str:
+        return "\n".join(self.log.read_text(encoding="utf-8", errors="replace").splitlines()[-30:])
+
+    @property
+    def status_5xx(self) -> int:
+        """Server errors the log shows (a 5xx answer or a traceback)."""
+        text = self.log.read_text(encoding="utf-8", errors="replace")
+        return sum(1 for line in text.splitlines() if re.search(r'" 5\d\d ', line) or "Traceback" in line)
 
     def rss_mb(self) -> float:
         """Resident memory of the server and its worker processes, in MB (Linux)."""
@@ -435,7 +438,8 @@ def main() -> int:
     args.workdir.mkdir(parents=True, exist_ok=True)
     practices, index_dir = prepare(args.workdir, args.size, args.seed)
     p = pools(practices)
-    server = Server(practices, index_dir, args.threads, args.workers, not args.no_cache)
+    log = args.workdir / f"serve-{args.size}.log"
+    server = Server(practices, index_dir, args.threads, args.workers, not args.no_cache, log)
     print(
         f"server {server.url} ({args.workers} process(es) x {args.threads} threads, cache "
         f"{'off' if args.no_cache else 'on'}); {os.cpu_count()} CPU(s)",
