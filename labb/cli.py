@@ -411,7 +411,7 @@ def serve_command(
     `--workers 1`). Stop with Ctrl-C."""
     import logging
 
-    from .web import create_app
+    from .web import create_app, settle
 
     if click.get_current_context().get_parameter_source("practices_dir") is not ParameterSource.DEFAULT:
         _practices_folder(practices_dir)  # a mistyped folder is reported even when no build needs it
@@ -430,6 +430,7 @@ def serve_command(
     morphology.preload(index.stemmed_languages(_vocabularies()).values())
     for name in app.jinja_env.list_templates(extensions=["html", "xml"]):  # compiled once, shared
         app.jinja_env.get_template(name)
+    settle()
     if workers is None:
         workers = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     if workers > 1 and os.name == "posix":
