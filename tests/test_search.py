@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import shutil
 import threading
 from pathlib import Path
 
@@ -730,8 +731,6 @@ def test_phrases_match_adjacent_words_only(shipped_searcher):
 def test_a_new_generation_is_warmed_before_it_is_handed_out(tmp_path, vocabs, monkeypatch):
     """After `labb index`, the request that finds the new generation reads its most used
     postings first; a request arriving meanwhile is answered from the previous one."""
-    import shutil
-
     from labb.search import generations
 
     folder = tmp_path / "practices"
@@ -766,5 +765,64 @@ def test_a_new_generation_is_warmed_before_it_is_handed_out(tmp_path, vocabs, mo
         [new] = found
         assert new is not old and new.evaluator._terms  # warmed before it was handed out
         assert s._current() is new
+    finally:
+        s.close()
+
+
+def test_words_are_parsed_once_whatever_filters_sort_and_page_follow(shipped_searcher, vocabs, monkeypatch):
+    """The parse memo: narrowing, sorting and paging the same words parse them once,
+    and each search says the same corrections, notes and glossary labels as a
+    searcher that never saw the words."""
+    from labb.search import text as text_module
+
+    words = "langauge refugees"  # a typo (a correction) and a glossary concept (labels searched)
+    fresh = search.Searcher(shipped_searcher.index_dir, vocabs, cache=0)
+    try:
+        expected = fresh.search(Query(text=words))
+    finally:
+        fresh.close()
+    assert expected.corrected and expected.also_searched  # the case this test is about
+
+    parse = text_module.TextParser._parse
+    parsed: list[str] = []
+
+    def counting(self, gen, text, *rest):
+        parsed.append(text)
+        return parse(self, gen, text, *rest)
+
+    monkeypatch.setattr(text_module.TextParser, "_parse", counting)
+    queries = [
+        Query(text=words, filters={"dimension": frozenset({"language"})}),
+        Query(text=words, filters={"country": frozenset({"SE", "FI"})}),
+        Query(text=words, sort="newest"),
+        Query(text=words, page=2, per_page=5),
+        Query(text=words, lang="fr"),
+    ]
+    for query in queries:
+        found = shipped_searcher.search(query)
+        assert (found.corrected, found.also_searched) == (expected.corrected, expected.also_searched)
+        assert found.notes == expected.notes
+    assert parsed.count(words) == 2  # once with filters, once without (a note can differ)
+    unfiltered = shipped_searcher.search(Query(text=words))
+    assert [h.id for h in unfiltered.hits] == [h.id for h in expected.hits]
+    assert unfiltered.total == expected.total
+
+
+def test_warm_opens_the_generation_and_reads_postings_and_similar_lists(tmp_path, vocabs):
+    folder = tmp_path / "practices"
+    folder.mkdir()
+    for path in sorted((REPO / "practices").rglob("*.yaml"))[:12]:
+        shutil.copy(path, folder / path.name)
+    index_dir = tmp_path / "index"
+    s = search.Searcher(index_dir, vocabs)
+    with pytest.raises(search.NoIndex):
+        s.warm()  # nothing to open yet
+    index.build(folder, index_dir, vocabs, jobs=1)
+    try:
+        name = s.warm()
+        gen = s._current()
+        assert gen.name == name
+        assert len(gen.evaluator._terms) > 100  # the frequent terms of every text field
+        assert gen._similar is not None and len(gen._similar) == 12
     finally:
         s.close()

@@ -650,3 +650,53 @@ def test_the_feed_follows_the_search(client):
     page = client.get("/?dimension=health&lang=sv").get_data(as_text=True)
     assert '<link rel="alternate" type="application/atom+xml"' in page
     assert 'href="/feed.atom?dimension=health&amp;lang=sv"' in page
+
+
+# -- addresses built without routing -------------------------------------------------------------
+
+_URL_APP = create_app({"INDEX": "/nonexistent/index"})  # no index needed to build addresses
+_NAMES = st.sampled_from(["q", "sort", "country", "dimension", "criterion", "page"])
+_VALUES = st.lists(st.sampled_from(["a", "b c", "Å/x&y", "relevance", "gender:strong"]), max_size=2)
+
+
+@settings(max_examples=300, deadline=None)
+@given(state=st.dictionaries(_NAMES, _VALUES, max_size=5), name=_NAMES, values=st.one_of(st.none(), _VALUES))
+def test_a_link_with_one_parameter_changed_keeps_every_other_in_its_place(state, name, values):
+    """`Urls` joins what stands around a changed parameter once per parameter: the
+    address must still be the state with that one change, in the state's order, an
+    added parameter after the others and the interface language last."""
+    from urllib.parse import parse_qsl
+
+    from flask import g
+
+    from labb.web.pages import Urls
+
+    def pairs(key, chosen):
+        if not chosen or (key == "sort" and chosen == ["relevance"]):
+            return []
+        return [(key, v) for v in chosen]
+
+    expected = [pair for key in state for pair in pairs(key, values if key == name else state[key])]
+    if name not in state:
+        expected += pairs(name, values)
+    with _URL_APP.test_request_context("/?lang=fr"):
+        g.lang, g.lang_in_url = "fr", True
+        address = Urls(state)(**{name: values})
+    path, _, query = address.partition("?")
+    assert path == "/"
+    assert parse_qsl(query) == [*expected, ("lang", "fr")]
+
+
+def test_a_server_process_settles_its_long_lived_objects_out_of_garbage_collection():
+    import gc
+
+    from labb.web import GC_THRESHOLDS, settle
+
+    before = gc.get_threshold()
+    try:
+        settle()
+        assert gc.get_freeze_count() > 10_000  # the app, the vocabularies... made so far
+        assert gc.get_threshold() == GC_THRESHOLDS
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*before)
