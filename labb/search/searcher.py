@@ -186,6 +186,11 @@ class Searcher:
         self.cache.put(key, results)
         return results
 
+    def total(self, query: Query) -> int:
+        """How many practices `query` finds: its words and filters, as `search` counts
+        them, without facets, a page or snippets."""
+        return len(self.select(self._current(), query, []).results)
+
     def generation(self) -> str:
         """The live generation's name (it changes with every `labb index` that changes something)."""
         return self._current().name

@@ -16,7 +16,7 @@ from markupsafe import Markup, escape
 
 from ..facets import FACETS, N_, REGISTRY
 from ..model import SORTS, FacetValue, Hit, Practice, Query, Results, fold
-from ..search import run
+from ..search import parse_params, run
 from .compare import MAX_COMPARE
 from .i18n import current, long_date, ngettext, percent, say
 from .i18n import gettext as _
@@ -468,7 +468,7 @@ def wider(results: Results, url: Urls) -> list[Link]:
     found = []
     for text, change in options[:MAX_WIDER]:
         params = {k: v for k, v in {**url.state, **change}.items() if v}
-        total = run({**params, "lang": [current()], "per_page": ["1"]}, searcher()).total
+        total = searcher().total(parse_params(params, vocabs())[0])
         if total > results.total:
             found.append(Link(text, url(**change), total))
     return sorted(found, key=lambda link: -(link.count or 0))
