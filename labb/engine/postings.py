@@ -190,20 +190,25 @@ class Evaluator:
         """Document numbers of `term` and Whoosh's score in each (times the term's boost).
         The unboosted scores are read once per generation, whatever boosts ask for them
         (similar practices weigh each key word differently)."""
-        docs, scores, _ = self._term(term)
+        docs, scores, _ = self._read_once(term)
         return docs, scores * term.boost
 
-    def _term(self, term: Any) -> tuple[np.ndarray, np.ndarray, FrozenBitMap]:
-        """A term's document numbers, unboosted scores and documents as a bitmap, read
-        once per generation (a bitmap of a word in every practice costs as much to
-        build as the rest of a search)."""
+    def _read_once(self, term: Any) -> list[Any]:
+        """[document numbers, unboosted scores, bitmap or None], read once per generation."""
 
         def read() -> list[Any]:
             docs, _, scores = self._read(term.fieldname, term.text)
             return [docs, scores, None]
 
-        found = self._cached((term.fieldname, term.text), read)
-        if found[2] is None:  # made on first use (`weights` reads terms no search asks for)
+        return self._cached((term.fieldname, term.text), read)
+
+    def _term(self, term: Any) -> tuple[np.ndarray, np.ndarray, FrozenBitMap]:
+        """A term's document numbers, unboosted scores and documents as a bitmap. The
+        bitmap is made when a search first evaluates the term and kept with its postings
+        (for a word in every practice it costs as much as the rest of a search); reading
+        postings for similar practices or warming makes none."""
+        found = self._read_once(term)
+        if found[2] is None:
             found[2] = FrozenBitMap(found[0].tolist())
         return found[0], found[1], found[2]
 
