@@ -29,9 +29,9 @@ from ..vocab import LABEL_LANGUAGES, Vocabularies
 
 WARM_TERMS = 1000
 """Terms per text field whose postings a new generation reads before it is used (at
-10,000 practices, 13 fields: about 3 s)."""
+10,000 practices, 13 fields: 3-5 s)."""
 PRACTICE_CACHE = 4096
-"""Practices kept read per generation (about 5 KB each)."""
+"""Practices kept read per generation (5-30 KB each)."""
 
 
 class NoIndex(Exception):
@@ -64,6 +64,8 @@ class Generation:
     _loaded: OrderedDict[int, Practice] = field(default_factory=OrderedDict)
     _numbers: dict[str, int] = field(default_factory=dict)
     _paths: dict[int, str] = field(default_factory=dict)
+    """Document numbers by id and file paths by document number, as found (at most one
+    entry per practice of the generation)."""
     described: dict[Any, Any] = field(default_factory=dict)
     """Facet values' labels and groups per language, described once (see `counting`)."""
 
@@ -110,15 +112,19 @@ class Generation:
                 frequent = [text for _, text in reader.most_frequent_terms(name, number=terms)]
             for text in frequent:
                 self.evaluator.postings(name, text.decode("utf-8") if isinstance(text, bytes) else text)
-        self.similar("")  # the similar practices' lists, read once
+        self._lists()
 
     def similar(self, practice_id: str) -> list[tuple[str, float]]:
         """(id, score) of the practices most like `practice_id`, best first, as the
-        build found them (read from the generation on first use)."""
+        build found them."""
+        return self._lists().get(practice_id, [])
+
+    def _lists(self) -> similarity.Lists:
+        """The similar practices' lists, read from the generation once."""
         lists = self._similar
         if lists is None:
             lists = self._similar = similarity.read(self.path) if self.path else {}
-        return lists.get(practice_id, [])
+        return lists
 
     def close(self) -> None:
         self.searcher.close()
@@ -193,7 +199,8 @@ class Generations:
         one opens it and reads its most used postings (`Generation.warm`) before it is
         handed out; requests arriving meanwhile still get the previous one. The first
         generation a process opens is handed out at once (its first requests read what
-        they need: warming it would hold every reader waiting)."""
+        they need: warming it would hold every reader waiting); a server warms it before
+        it takes requests (`Searcher.warm`)."""
         generation = self._generation
         seen = _stat(self.index_dir / CURRENT)
         if generation is not None and seen is not None and seen == self._seen:
