@@ -100,16 +100,22 @@ class Generation:
 
     def warm(self, terms: int = WARM_TERMS) -> None:
         """Read what the first searches would read: the postings of each text field's
-        most frequent terms (those a search meets most), once, before the generation
+        most frequent terms (those a search meets most and whose postings are long; not
+        those in fewer than 2 practices or 0.5% of them), once, before the generation
         is used, and the similar practices' lists. A less frequent term is read on
         first use, a few milliseconds."""
         reader = self.searcher.reader()
         present = self.bitmaps.get("language", {})
         names = self.searcher.schema.names()
         fields = ["title", "plain", *(n for n in names if n.startswith("text_") and n[5:] in present)]
+        floor = max(2, len(self.live) // 200)  # a rarer term's postings are read on demand in well under 1 ms
         for name in fields:
             with self.lock:
-                frequent = [text for _, text in reader.most_frequent_terms(name, number=terms)]
+                frequent = [
+                    text
+                    for _, text in reader.most_frequent_terms(name, number=terms)
+                    if reader.doc_frequency(name, text) >= floor
+                ]
             for text in frequent:
                 self.evaluator.postings(name, text.decode("utf-8") if isinstance(text, bytes) else text)
         self._lists()
