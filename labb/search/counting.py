@@ -70,16 +70,11 @@ def facet_counts(
             kept = kept[np.argsort(-counts[kept], kind="stable")]
         rows = _rows(gen, facet, table, described, query.lang)
         counted = counts.tolist()
-        if selected:
-            values = [
-                FacetValue(v, label, counted[n], v in selected, group)
-                for n in kept.tolist()
-                for v, label, group in (rows[n],)
-            ]
-        else:
-            values = [
-                FacetValue(v, label, counted[n], False, group) for n in kept.tolist() for v, label, group in (rows[n],)
-            ]
+        values = [
+            FacetValue(v, label, counted[n], v in selected, group)
+            for n in kept.tolist()
+            for v, label, group in (rows[n],)
+        ]
         zeros = []  # selected values that count nothing are listed all the same
         for v in selected:
             if v not in table.number or not counts[table.number[v]]:

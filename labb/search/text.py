@@ -23,9 +23,9 @@ from .glossary import Expansion
 wq = engine.query
 
 MAX_QUERY = 300
+"""Longer queries are shortened (with a note): nobody types more, and it bounds the work."""
 PARSED = 512
 """Parsed queries kept (see `TextParser.parse`)."""
-"""Longer queries are shortened (with a note): nobody types more, and it bounds the work."""
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _BARE_WILDCARD = re.compile(r"(?<![\w*?])[\w]?[*?]+[\w*?]*")
 OPERATORS = re.compile(r'["()]|\bAND\b|\bOR\b|\bNOT\b|(?:^|\s)[-+]\w')
