@@ -121,6 +121,10 @@ class Facet:
         """What a value is listed under on the search page (a region's country), if anything."""
         return None
 
+    def level(self, value: str, vocabs: Vocabularies) -> int:
+        """How deep the value is in its hierarchy (a region's NUTS level; 0 in a flat facet)."""
+        return 0
+
     def ordered(self, values: list[FacetValue], vocabs: Vocabularies) -> list[FacetValue]:
         """Most frequent first, then by label."""
         return sorted(values, key=lambda v: (-v.count, fold(v.label)))
@@ -165,6 +169,10 @@ class RegionFacet(Facet):
 
     def group(self, value: str, vocabs: Vocabularies) -> str | None:
         return vocabs.region_country(value)
+
+    def level(self, value: str, vocabs: Vocabularies) -> int:
+        term = vocabs.regions.get(value)
+        return int(term.extra.get("level", 0)) if term else 0
 
     def item_schema(self, vocabs: Vocabularies) -> dict[str, Any]:
         return {

@@ -475,6 +475,25 @@ def test_region_counts_obey_the_disjunctive_rule(shipped, vocabs, level):
         assert value.count == len(_brute(practices, vocabs, code, value.value)), value.value
 
 
+@pytest.mark.parametrize("selected", [None, 2, 3])
+def test_a_query_with_a_depth_counts_regions_down_to_it_and_the_selected_one(shipped, vocabs, selected):
+    """`Query.depth` 2 (the search page's tree): the same counts as without a depth, for
+    the regions down to NUTS 2 and a selected region of any level; none deeper."""
+    from labb.model import Query
+
+    practices, searcher, _ = shipped
+    named = sorted({vocabs.recode(p.region) for p in practices if p.region})
+    chosen = {n for n in named if vocabs.regions.terms[n].extra["level"] == selected}
+    filters = {"region": frozenset(sorted(chosen)[:1])} if selected else {}
+    every = {v.value: v for v in searcher.search(Query(filters=filters)).facets["region"]}
+    shallow = {v.value: v for v in searcher.search(Query(filters=filters, depth=2)).facets["region"]}
+    level = {code: vocabs.regions.terms[code].extra["level"] for code in every}
+    assert max(level.values()) == 3, "no shipped practice names a NUTS 3 region"
+    kept = {code for code in every if level[code] <= 2 or code in filters.get("region", ())}
+    assert set(shallow) == kept
+    assert all(shallow[code] == every[code] for code in kept)
+
+
 def test_the_command_line_and_the_api_filter_by_a_parent_region(shipped, vocabs):
     from click.testing import CliRunner
 

@@ -41,6 +41,10 @@ class Query:
     lang: str = "en"
     exact: bool = False
     """Search the words only as typed: no neighbours for the ones the index does not know."""
+    depth: int | None = None
+    """Count a hierarchical facet's values down to this level only (selected values
+    always): the search page's region tree stops at NUTS 2, a map colours every level.
+    None: every level."""
 
     def as_dict(self) -> dict[str, Any]:
         return {

@@ -36,10 +36,12 @@ __all__ = [
 ]
 
 
-def run(params: Mapping[str, Iterable[str]], searcher: Searcher) -> Results:
+def run(params: Mapping[str, Iterable[str]], searcher: Searcher, depth: int | None = None) -> Results:
     """Parse URL-style parameters and search, noting each problem and going on without
     it: what the search page does. (The API and the command line refuse a problem
-    instead: they call parse_params and Searcher.search themselves.)"""
+    instead: they call parse_params and Searcher.search themselves.) `depth`: see `Query.depth`."""
     query, problems = parse_params(params, searcher.vocabs)
+    if depth is not None:
+        query = replace(query, depth=depth)
     results = searcher.search(query)
     return replace(results, notes=(*problem_notes(problems), *results.notes)) if problems else results

@@ -66,6 +66,11 @@ def facet_counts(
         by_label = type(facet).ordered is Facet.ordered
         order = _order(gen, facet, table, described, query.lang)  # value numbers by label
         kept = order[counts[order] > 0]
+        if query.depth is not None:
+            shallow = _levels(gen, facet, table, vocabs)[kept] <= query.depth
+            if selected:
+                shallow |= np.isin(kept, [table.number[v] for v in selected if v in table.number])
+            kept = kept[shallow]
         if by_label:  # in label order already: a stable sort by count gives the facet's order
             kept = kept[np.argsort(-counts[kept], kind="stable")]
         rows = _rows(gen, facet, table, described, query.lang)
@@ -105,6 +110,16 @@ def _rows(
     found = gen.described.get(key)
     if found is None:
         found = [(v, *described[v][:2]) for v in table.values]
+        gen.described[key] = found
+    return found
+
+
+def _levels(gen: Generation, facet: Facet, table: _Table, vocabs: Vocabularies) -> np.ndarray:
+    """Each value number's level (`Facet.level`), once per generation."""
+    key = ("levels", facet.name)
+    found = gen.described.get(key)
+    if found is None:
+        found = np.asarray([facet.level(v, vocabs) for v in table.values], dtype=np.int64)
         gen.described[key] = found
     return found
 

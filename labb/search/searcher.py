@@ -98,7 +98,7 @@ class ResultCache:
 def canonical(query: Query) -> tuple[Any, ...]:
     """The query as a hashable key, filters in a fixed order."""
     filters = tuple(sorted((name, tuple(sorted(values))) for name, values in query.filters.items() if values))
-    return (query.text, filters, query.sort, query.page, query.per_page, query.lang, query.exact)
+    return (query.text, filters, query.sort, query.page, query.per_page, query.lang, query.exact, query.depth)
 
 
 class Searcher:

@@ -7,7 +7,7 @@ in the URL, so any page can be bookmarked and works without JavaScript.
 
 from __future__ import annotations
 
-from functools import cache, lru_cache
+from functools import lru_cache
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -282,25 +282,25 @@ def criteria_matrix(links: list[Link]) -> dict[str, Any]:
     return {"levels": [(level, label("levels", level)) for level in levels], "rows": rows}
 
 
+REGION_DEPTH = 2
+"""The region tree's deepest level (NUTS 2); a selected NUTS 3 region is shown all the same."""
 REGION_NODES = 250
 """A region tree with more nodes than this shows NUTS 2 regions only under a selected region."""
 
 
 def _region_values(values: tuple[FacetValue, ...]) -> tuple[FacetValue, ...]:
     """The region facet's values the tree shows: countries, NUTS 1 and NUTS 2 regions
-    that hold practices (a NUTS 3 region counts in its parent) and any selected
+    that hold practices (the search counts no deeper: `REGION_DEPTH`) and any selected
     region. When that is more than `REGION_NODES` (thousands of practices all over
     Europe), a NUTS 2 region is shown once a region above it is selected: the page
     stays light, and a reader goes down the tree a level at a time."""
-    deep = _deep()
-    shown = tuple(v for v in values if v.value not in deep or v.selected)
-    if len(shown) <= REGION_NODES:
-        return shown
+    if len(values) <= REGION_NODES:
+        return values
     chosen = {v.value for v in values if v.selected}
     on_the_way = {a for code in chosen for a in _ancestors(code)}
     return tuple(
         v
-        for v in shown
+        for v in values
         if _level(v.value) <= 1 or v.selected or v.value in on_the_way or chosen & set(_ancestors(v.value))
     )
 
@@ -317,13 +317,6 @@ def _ancestors(code: str) -> tuple[str, ...]:
             parent = vocabs().parent(parent)
         _ANCESTORS[code] = tuple(out)
     return _ANCESTORS[code]
-
-
-@cache
-def _deep() -> frozenset[str]:
-    """The NUTS 3 regions (and any deeper): a region tree leaves them out unless selected
-    (kept: the vocabulary never changes while the site runs)."""
-    return frozenset(code for code in vocabs().regions.terms if _level(code) > 2)
 
 
 _LEVELS: dict[str, int] = {}
@@ -484,7 +477,7 @@ def feed_url(state: dict[str, list[str]]) -> str:
 def search():
     params = request_params()
     params["lang"] = [current()]
-    results = run(params, searcher())
+    results = run(params, searcher(), depth=REGION_DEPTH)
     query = results.query
     state = _state(params)
     url = Urls(state)
