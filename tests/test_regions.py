@@ -596,7 +596,7 @@ def test_older_codes_are_recoded(vocabs):
 
 
 def test_a_large_region_tree_shows_nuts2_only_under_a_selected_region(shipped, vocabs, monkeypatch):
-    from labb.web import create_app, pages
+    from labb.web import create_app, facetpanel
 
     _, _, index_dir = shipped
     client = create_app({"INDEX": index_dir, "TESTING": True, "PAGE_CACHE_BYTES": 0, "SEARCH_CACHE": 0}).test_client()
@@ -611,7 +611,7 @@ def test_a_large_region_tree_shows_nuts2_only_under_a_selected_region(shipped, v
 
     full = shown("/?lang=en")
     assert {level(c) for c in full} == {0, 1, 2}
-    monkeypatch.setattr(pages, "REGION_NODES", 10)
+    monkeypatch.setattr(facetpanel, "REGION_NODES", 10)
     light = shown("/?lang=en")
     assert light == {c for c in full if level(c) <= 1}
     finnish = shown("/?lang=en&region=FI1")

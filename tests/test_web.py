@@ -669,7 +669,7 @@ def test_a_link_with_one_parameter_changed_keeps_every_other_in_its_place(state,
 
     from flask import g
 
-    from labb.web.pages import Urls
+    from labb.web.urls import Urls
 
     def pairs(key, chosen):
         if not chosen or (key == "sort" and chosen == ["relevance"]):
@@ -685,6 +685,28 @@ def test_a_link_with_one_parameter_changed_keeps_every_other_in_its_place(state,
     path, _, query = address.partition("?")
     assert path == "/"
     assert parse_qsl(query) == [*expected, ("lang", "fr")]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    state=st.dictionaries(_NAMES, _VALUES, max_size=5),
+    name=st.sampled_from(["country", "dimension", "criterion"]),
+    value=st.sampled_from(["a", "b c", "Å/x&y", "gender:strong"]),
+)
+def test_a_facet_toggle_is_the_address_with_the_value_added_or_taken_out(state, name, value):
+    """`Urls.toggle` (a facet value's link) writes what the general rule writes for the
+    facet's values with `value` added, or without it when it is selected."""
+    from flask import g
+
+    from labb.web.urls import Urls
+
+    chosen = state.get(name, [])
+    with _URL_APP.test_request_context("/?lang=de"):
+        g.lang, g.lang_in_url = "de", True
+        urls = Urls(state)
+        for selected in (value in chosen, False):
+            toggled = [v for v in chosen if v != value] if selected else [*chosen, value]
+            assert urls.toggle(name, value, selected) == Urls(state)(**{name: toggled})
 
 
 def test_a_server_process_settles_its_long_lived_objects_out_of_garbage_collection():

@@ -7,19 +7,20 @@ in the URL, so any page can be bookmarked and works without JavaScript.
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import quote
 
 from flask import Blueprint, abort, current_app, render_template, request, url_for
 from markupsafe import Markup, escape
 
 from ..facets import FACETS, N_, REGISTRY
-from ..model import SORTS, FacetValue, Hit, Practice, Query, Results, fold
+from ..model import SORTS, Hit, Practice, Query, Results
 from ..search import parse_params, run
 from .compare import MAX_COMPARE
+from .facetpanel import REGION_DEPTH, Words, panels
 from .i18n import current, long_date, ngettext, percent, say
 from .i18n import gettext as _
+from .urls import Urls
 from .views import Link, label, plain, request_params, rich, searcher, vocabs
 
 bp = Blueprint("pages", __name__)
@@ -41,110 +42,6 @@ def _state(params: dict[str, list[str]]) -> dict[str, list[str]]:
 
 def _only(state: dict[str, list[str]], keys: tuple[str, ...]) -> dict[str, Any]:
     return {k: v for k, v in state.items() if k in keys}
-
-
-class Urls:
-    """Addresses of one page (the search page by default) for changed search states,
-    routed once: a search page has hundreds of toggle links, and routing each of them
-    cost as much as the search. The interface language, when the URL chose it, stays
-    last, as `url_for` would put it."""
-
-    def __init__(self, state: dict[str, list[str]], endpoint: str = "pages.search"):
-        self.state = state
-        self.path, _, self.kept = url_for(endpoint).partition("?")
-        self.encoded = {k: self._encode(k, v) for k, v in state.items()}
-        self._around: dict[str, tuple[str, str]] = {}
-
-    @staticmethod
-    def _encode(name: str, values: list[str] | None) -> str:
-        if not values or (name == "sort" and values == ["relevance"]):
-            return ""
-        return "&".join(_pair(name, value) for value in values)
-
-    def __call__(self, **changes: list[str] | None) -> str:
-        """The address with `changes` (a parameter set to None or [] is dropped); each
-        parameter of the state is encoded once, however many links are built from it."""
-        if len(changes) == 1:
-            return self.one(*next(iter(changes.items())))
-        parts = [self.encoded[k] if k not in changes else self._encode(k, changes[k]) for k in self.state]
-        parts += [self._encode(k, v) for k, v in changes.items() if k not in self.state]
-        query = "&".join(part for part in (*parts, self.kept) if part)
-        return f"{self.path}?{query}" if query else self.path
-
-    def one(self, name: str, values: list[str] | None) -> str:
-        """The address with one parameter changed, as `__call__` writes it: what stands
-        before and after that parameter is joined once per parameter, not per link."""
-        around = self._around.get(name)
-        if around is None:
-            keys = list(self.state)
-            at = keys.index(name) if name in self.state else len(keys)
-            before = "&".join(self.encoded[k] for k in keys[:at] if self.encoded[k])
-            after = "&".join(p for p in (*(self.encoded[k] for k in keys[at + 1 :]), self.kept) if p)
-            around = self._around[name] = (before, after)
-        query = "&".join(part for part in (around[0], self._encode(name, values), around[1]) if part)
-        return f"{self.path}?{query}" if query else self.path
-
-
-@lru_cache(maxsize=8192)
-def _pair(name: str, value: str) -> str:
-    """`name=value` as a query string has it (vocabulary codes recur on every page)."""
-    return urlencode([(name, value)], quote_via=quote, safe=":,")
-
-
-def _toggled(chosen: list[str], value: FacetValue) -> list[str]:
-    """The selected values of a facet after a click on `value`."""
-    return [v for v in chosen if v != value.value] if value.selected else [*chosen, value.value]
-
-
-class FacetLinks:
-    """Writes a facet value's toggle link: a check box, the label and the count (with
-    the words a screen reader says). A search page has hundreds of them, so they are
-    written here, with the page's translated `words`, not by a template macro."""
-
-    def __init__(self, words: dict[str, str]) -> None:
-        self.selected = escape(words["selected"])
-        self.practices = escape(words["practices"])
-        self.all_of = words["all_of"]
-
-    def __call__(self, link: Link, text: str | None = None) -> Markup:
-        on = link.selected
-        selected = ' selected" aria-current="true' if on else ""
-        said = f"{self.selected}, " if on else ""
-        return Markup(
-            f'<a href="{escape(link.url)}" class="facet-value{selected}" rel="nofollow">'
-            f'<span class="check" aria-hidden="true">{"☑" if on else "☐"}</span>'
-            f'<span class="facet-label">{escape(text or link.label)}</span>'
-            f'<span class="count"><span class="visually-hidden">{said}</span>{link.count}'
-            f'<span class="visually-hidden"> {self.practices}</span></span></a>'
-        )
-
-    def items(self, links: list[Link]) -> Markup:
-        """Links as list items."""
-        return Markup("".join(f"<li>{self(link)}</li>" for link in links))
-
-    def tree(self, nodes: list[dict[str, Any]]) -> Markup:
-        """The region tree (see `region_tree`) as nested list items: a region with
-        regions under it is a disclosure whose first item selects all of it."""
-        out: list[str] = []
-        self._branch(nodes, out)
-        return Markup("".join(out))
-
-    def _branch(self, nodes: list[dict[str, Any]], out: list[str]) -> None:
-        for node in nodes:
-            link = node["link"]
-            out.append(f'<li data-names="{escape(node["names"])}">')
-            if node["children"]:
-                out.append(
-                    f'<details{" open" if node["open"] else ""}><summary><span class="tree-name">{escape(link.label)}'
-                    f'</span> <span class="count">{link.count}<span class="visually-hidden"> {self.practices}'
-                    f'</span></span></summary><ul><li class="tree-all">'
-                    f"{self(link, self.all_of % {'region': link.label})}</li>"
-                )
-                self._branch(node["children"], out)
-                out.append("</ul></details>")
-            else:
-                out.append(self(link))
-            out.append("</li>")
 
 
 class Cards:
@@ -220,152 +117,6 @@ def _label(kind: str, value: str, lang: str) -> str:
     if found is None:
         found = _LABELS[key] = str(escape(vocabs()[kind].label(value, lang)))
     return found
-
-
-TOP_VALUES = 8
-"""A long facet lists this many values, and the others under "show all"."""
-
-
-def facet_view(results: Results, state: dict[str, list[str]]) -> list[dict[str, Any]]:
-    """Each facet as plain data: its values with counts and toggle URLs, the first
-    `TOP_VALUES` (and any selected one) before "show all"; the region facet as a tree,
-    the evaluation criteria as a matrix of criterion by level."""
-    out = []
-    url = Urls(state)
-    for facet in REGISTRY:
-        chosen = list(state.get(facet.name, []))
-        values = results.facets.get(facet.name, ())
-        if facet.name == "region":
-            values = _region_values(values)
-        links = [
-            Link(value.label, url(**{facet.name: _toggled(chosen, value)}), value.count, value.selected, value.value)
-            for value in values
-        ]
-        if not links:
-            continue
-        top = [link for n, link in enumerate(links) if n < TOP_VALUES or link.selected]
-        out.append(
-            {
-                "name": facet.name,
-                "title": _(facet.title),
-                "top": top,
-                "more": [link for link in links if link not in top],
-                "tree": region_tree(links, current()) if facet.name == "region" else None,
-                "matrix": criteria_matrix(links) if facet.name == "criterion" else None,
-                "open": facet.open or any(link.selected for link in links),
-                "selected": sum(1 for link in links if link.selected),
-            }
-        )
-    return out
-
-
-def criteria_matrix(links: list[Link]) -> dict[str, Any]:
-    """The evaluation criteria as rows and the levels as columns: each cell the toggle
-    of `criterion:level` with its count (None where no practice has it). A criterion
-    selected without a level keeps its own link, in its row."""
-    v = vocabs()
-    by_value = {link.value: link for link in links}
-    levels = list(v["levels"].terms)
-    rows = []
-    for criterion in v["criteria"].terms:
-        cells = [by_value.get(f"{criterion}:{level}") for level in levels]
-        if not any(cells) and criterion not in by_value:
-            continue
-        rows.append(
-            {
-                "id": criterion,
-                "label": label("criteria", criterion),
-                "any": by_value.get(criterion),
-                "cells": cells,
-            }
-        )
-    return {"levels": [(level, label("levels", level)) for level in levels], "rows": rows}
-
-
-REGION_DEPTH = 2
-"""The region tree's deepest level (NUTS 2); a selected NUTS 3 region is shown all the same."""
-REGION_NODES = 250
-"""A region tree with more nodes than this shows NUTS 2 regions only under a selected region."""
-
-
-def _region_values(values: tuple[FacetValue, ...]) -> tuple[FacetValue, ...]:
-    """The region facet's values the tree shows: countries, NUTS 1 and NUTS 2 regions
-    that hold practices (the search counts no deeper: `REGION_DEPTH`) and any selected
-    region. When that is more than `REGION_NODES` (thousands of practices all over
-    Europe), a NUTS 2 region is shown once a region above it is selected: the page
-    stays light, and a reader goes down the tree a level at a time."""
-    if len(values) <= REGION_NODES:
-        return values
-    chosen = {v.value for v in values if v.selected}
-    on_the_way = {a for code in chosen for a in _ancestors(code)}
-    return tuple(
-        v
-        for v in values
-        if _level(v.value) <= 1 or v.selected or v.value in on_the_way or chosen & set(_ancestors(v.value))
-    )
-
-
-_ANCESTORS: dict[str, tuple[str, ...]] = {}
-
-
-def _ancestors(code: str) -> tuple[str, ...]:
-    """The regions above `code`, nearest first (kept: the vocabulary never changes while the site runs)."""
-    if code not in _ANCESTORS:
-        out, parent = [], vocabs().parent(code)
-        while parent:
-            out.append(parent)
-            parent = vocabs().parent(parent)
-        _ANCESTORS[code] = tuple(out)
-    return _ANCESTORS[code]
-
-
-_LEVELS: dict[str, int] = {}
-
-
-def _level(code: str) -> int:
-    """A region's NUTS level (kept: the vocabulary never changes while the site runs)."""
-    if code not in _LEVELS:
-        term = vocabs().regions.get(code)
-        _LEVELS[code] = int(term.extra.get("level", 0)) if term else 0
-    return _LEVELS[code]
-
-
-_NAMES: dict[str, str] = {}
-
-
-def _region_names(code: str) -> str:
-    """A region's code and names in every language, for the type-ahead box (kept: they never change)."""
-    if code not in _NAMES:
-        term = vocabs().regions.get(code)
-        if term is None:
-            return code
-        official = (str(term.extra[k]) for k in ("official", "official_latn") if term.extra.get(k))
-        _NAMES[code] = " | ".join(dict.fromkeys([code, *term.label.values(), *official]))
-    return _NAMES[code]
-
-
-def region_tree(links: list[Link], lang: str) -> list[dict[str, Any]]:
-    """The region filter as a tree: country, then NUTS 1 and 2 (and a selected NUTS 3), each node the region's
-    toggle link (its count includes the regions under it). Only regions that hold
-    practices, or are selected, are there; a node is open when it or a region under it
-    is selected. Each node carries its names in every language, for the type-ahead box."""
-    by_code = {link.value: link for link in links}
-    children: dict[str | None, list[str]] = {}
-    for code in by_code:
-        parent = next((a for a in _ancestors(code) if a in by_code), None)
-        children.setdefault(parent, []).append(code)
-
-    def node(code: str) -> dict[str, Any]:
-        kids = [node(c) for c in sorted(children.get(code, ()), key=lambda c: fold(by_code[c].label))]
-        link = by_code[code]
-        return {
-            "link": link,
-            "names": _region_names(code),
-            "children": kids,
-            "open": link.selected or any(k["open"] or k["link"].selected for k in kids),
-        }
-
-    return [node(c) for c in sorted(children.get(None, ()), key=lambda c: fold(by_code[c].label))]
 
 
 def chips(results: Results, url: Urls) -> list[Link]:
@@ -486,16 +237,16 @@ def search():
         last = url(page=[str(pages)] if pages > 1 else None)
         message = Markup('<a href="{}">{}</a>').format(last, results.page_problem.sentence)
         return render_template("error.html", status=404, title=_("Page not found"), message=message), 404
-    facets = facet_view(results, state)
+    words = Words(_("selected"), _("practices"), _("All of %(region)s"), _("any level"))
+    facets = panels(results, url, words)
     everything = Urls({})
-    words = {"selected": _("selected"), "practices": _("practices"), "all_of": _("All of %(region)s")}
     return render_template(
         "search.html",
         results=results,
         notes=[*(say(note) for note in results.notes), *also_searched(results)],
         describe=describe(results),
         facets=facets,
-        selected=sum(f["selected"] for f in facets),
+        selected=sum(f.selected for f in facets),
         chips=chips(results, url),
         wider=wider(results, url),
         clear_url=url(**{name: None for name in FACETS}),
@@ -515,8 +266,6 @@ def search():
         max_compare=MAX_COMPARE,
         levels=[(level, label("levels", level)) for level in vocabs()["levels"].terms],
         legend=any(hit.practice.evaluation for hit in results.hits),
-        words=words,
-        facet_link=FacetLinks(words),
         label=label,
     )
 
