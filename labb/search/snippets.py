@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import Any
 
 from .. import analysis, engine
@@ -80,18 +81,21 @@ def snippet(
         for text_lang, raw in texts:  # most often the first has the words
             text = _MARKDOWN.sub("", raw)
             algorithm = stemmed.get(text_lang)
-            tokens = list(WORD.finditer(text))
-            first = next((i for i, t in enumerate(tokens) if keys.match(t.group(0), algorithm)), None)
-            if first is not None:  # the window starts at most words // 3 before it
-                start = max(0, first - words // 3)
-                hits = [
-                    i
-                    for i in range(first, min(len(tokens), start + words))
-                    if keys.match(tokens[i].group(0), algorithm)
-                ]
+            tokens: list[re.Match[str]] = []
+            first = end = -1
+            for token in WORD.finditer(text):  # up to the window's end and one more
+                tokens.append(token)
+                if first < 0:
+                    if keys.match(token.group(0), algorithm):  # the window starts at most words // 3 before it
+                        first = len(tokens) - 1
+                        end = max(0, first - words // 3) + words
+                elif len(tokens) > end:
+                    break
+            if first >= 0:
+                hits = [i for i in range(first, min(len(tokens), end)) if keys.match(tokens[i].group(0), algorithm)]
                 return _window(text, tokens, hits, words)
     text = _MARKDOWN.sub("", texts[0][1])
-    return _window(text, list(WORD.finditer(text)), [], words)
+    return _window(text, list(islice(WORD.finditer(text), words + 1)), [], words)
 
 
 def _window(text: str, tokens: list[re.Match[str]], hits: list[int], words: int) -> tuple[Segment, ...]:
