@@ -57,6 +57,28 @@ def test_a_new_generation_is_visible_on_the_very_next_request(site, vocabs):
     assert client.get("/api/practices/xx-brand-new").status_code == 200
 
 
+def test_the_assessment_page_counts_the_new_generation(tmp_path, vocabs):
+    """Its assessors are counted once per generation: a practice added by a build is
+    counted on the next request (caches off, so the page itself is made again)."""
+    import re
+
+    practices = write_web_corpus(tmp_path / "practices")
+    index.build(practices, tmp_path / "index", vocabs)
+    app = create_app(
+        {"TESTING": True, "PRACTICES": practices, "INDEX": tmp_path / "index", "SEARCH_CACHE": 0, "PAGE_CACHE_BYTES": 0}
+    )
+    client = app.test_client()
+
+    def counts() -> list[int]:
+        html = client.get("/assessment?lang=en").get_data(as_text=True)
+        return [int(n) for n in re.findall(r'<td class="num">(\d+)</td>', html)]
+
+    before = counts()
+    assert before and counts() == before
+    _add_practice(practices, vocabs, tmp_path / "index", "Zanzibar welcome desk")
+    assert sum(counts()) == sum(before) + 1
+
+
 @pytest.mark.parametrize("path", PAGES)
 def test_conditional_requests_and_cached_answers(site, path):
     _, _, _app, client = site
