@@ -390,6 +390,13 @@ def report(label: str, figures: dict) -> None:
         print(f"        error: {example}", file=sys.stderr)
 
 
+def run_seed(seed: int, k: int) -> int:
+    """The seed of the `k`th measured run: each run sends requests of its own (with one
+    seed, the first clients of a later run would repeat an earlier run's requests, and
+    the server would answer them from its cache); the cold run has `seed + 1`."""
+    return seed + 2 + k
+
+
 def run_peer(args, index_dir: Path, p: Pools, counts: list[int]) -> list[dict]:
     """The same client mix, seeds and client counts against Datasette, printed as a table."""
     import peer
@@ -401,8 +408,10 @@ def run_peer(args, index_dir: Path, p: Pools, counts: list[int]) -> list[dict]:
     print(f"peer: datasette {server.url} (one process)", file=sys.stderr)
     runs = []
     try:
-        for n in counts:
-            figures = run(server, p, n, args.seconds, args.warmup, not args.no_gzip, args.seed, peer.translate)
+        for k, n in enumerate(counts):
+            figures = run(
+                server, p, n, args.seconds, args.warmup, not args.no_gzip, run_seed(args.seed, k), peer.translate
+            )
             figures["server_rss_mb"] = server.rss_mb()
             runs.append(figures)
             report(f"ds {n}", figures)
@@ -455,8 +464,8 @@ def main() -> int:
             # Right after the start: nothing read, nothing cached (another seed: other requests).
             cold = run(server, p, counts[0], args.cold, 0.0, not args.no_gzip, args.seed + 1)
             report(f"cold {counts[0]}", cold)
-        for n in counts:
-            figures = run(server, p, n, args.seconds, args.warmup, not args.no_gzip, args.seed)
+        for k, n in enumerate(counts):
+            figures = run(server, p, n, args.seconds, args.warmup, not args.no_gzip, run_seed(args.seed, k))
             figures["server_rss_mb"] = server.rss_mb()
             results.append(figures)
             report(str(n), figures)
