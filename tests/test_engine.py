@@ -151,6 +151,39 @@ def test_postings_of_a_segment_with_deleted_documents_leave_them_out(tmp_path):
         assert docs_.tolist() == docs.tolist() and weights_.tolist() == weights.tolist()
 
 
+def test_phrases_across_segments_and_deleted_documents_are_whooshs(tmp_path):
+    """A phrase's documents (found once, each word's positions read only where all the
+    words are: skipping to few documents, reading through many) are Whoosh's own, in
+    an index of two segments, one with deleted documents."""
+    import threading
+
+    from pyroaring import BitMap
+
+    from labb import engine
+
+    schema = engine.Schema(id=engine.ID(stored=True, unique=True), body=engine.TEXT(phrase=True))
+    ix = engine.create_in(str(tmp_path), schema)
+    for first in (0, 700):
+        writer = ix.writer()
+        for n in range(first, first + 700):
+            words = ["alpha beta", "beta alpha", "alpha gamma beta", "rare alpha beta"][n % 4 if n % 50 else 3]
+            writer.add_document(id=str(n), body=f"{words} delta {n % 7}")
+        writer.commit(merge=False)
+    writer = ix.writer()
+    for n in range(0, 1400, 3):
+        writer.delete_by_term("id", str(n))
+    writer.commit(merge=False)
+    with ix.searcher() as searcher:
+        reader = searcher.reader()
+        assert reader.has_deletions() and len(searcher.leaf_searchers()) >= 2
+        evaluator = engine.Evaluator(searcher, BitMap(reader.all_doc_ids()), reader.doc_count_all(), threading.Lock())
+        for words in (["alpha", "beta"], ["rare", "alpha", "beta"], ["beta", "alpha"], ["gamma", "alpha"]):
+            phrase = engine.query.Phrase("body", words)
+            theirs = {hit.docnum for hit in searcher.search(phrase, limit=None)}
+            for _ in range(2):  # found, then as found before
+                assert set(evaluator.evaluate(phrase).ids) == theirs, words
+
+
 def test_segments_written_apart_read_as_one_index(tmp_path):
     """The multi-process build's path (segment_writer, finish_segment, publish_segments), in one process."""
     from labb import analysis, engine
