@@ -152,9 +152,8 @@ def test_postings_of_a_segment_with_deleted_documents_leave_them_out(tmp_path):
 
 
 def test_phrases_across_segments_and_deleted_documents_are_whooshs(tmp_path):
-    """A phrase's documents (found once, each word's positions read only where all the
-    words are: skipping to few documents, reading through many) are Whoosh's own, in
-    an index of two segments, one with deleted documents."""
+    """A phrase's documents (found once per generation) are Whoosh's own, in an index
+    of two segments, one with deleted documents."""
     import threading
 
     from pyroaring import BitMap
