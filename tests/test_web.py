@@ -591,6 +591,21 @@ def test_language_menu_keeps_the_search(client):
     assert all(params_of(h).get("lang") == ["fr"] for h in french.hrefs("facet-value"))
 
 
+def test_language_menu_links_are_routed_once_and_keep_every_parameter(client):
+    """The menu's addresses are one routed address with each code in place of a marker;
+    the marker typed into the search stays as typed."""
+    from labb.web.i18n import _MARKER, LANGUAGES
+
+    p = page(client, f"/?q={_MARKER}+health&dimension=health&dimension=education")
+    menu = {a["hreflang"]: a["href"] for a in p.links() if a.get("hreflang")}
+    assert set(menu) == set(LANGUAGES) - {"en"}  # the page's own language is not a link
+    for code, href in menu.items():
+        assert params_of(href) == {"q": [f"{_MARKER} health"], "dimension": ["health", "education"], "lang": [code]}
+    practice = page(client, "/practices/xx-good-practice?lang=de")
+    hrefs = {a["hreflang"]: a["href"] for a in practice.links() if a.get("hreflang")}
+    assert hrefs["el"] == "/practices/xx-good-practice?lang=el"
+
+
 def test_language_menu_is_bounded(client):
     html = client.get("/?q=" + "x" * 10_000 + "&junk=" + "y" * 5_000).get_data(as_text=True)
     assert "x" * 1001 not in html and "y" * 1001 not in html

@@ -156,12 +156,17 @@ def _menu() -> list[dict]:
         args = {
             k[:50]: [v[:1000] for v in request.args.getlist(k)[:50]] for k in list(request.args)[:50] if k != "lang"
         }
+    # Routed once: `lang` is the last parameter, so each language's address is that one
+    # with the language's code in place of the marker.
+    before, marker, after = url_for(endpoint, **view_args, **args, lang=_MARKER).rpartition(_MARKER)
+
+    def address(code: str) -> str:
+        return f"{before}{code}{after}" if marker else url_for(endpoint, **view_args, **args, lang=code)
+
     return [
-        {
-            "code": code,
-            "name": language_name(code),
-            "current": code == current(),
-            "url": url_for(endpoint, **view_args, **args, lang=code),
-        }
+        {"code": code, "name": language_name(code), "current": code == current(), "url": address(code)}
         for code in LANGUAGES
     ]
+
+
+_MARKER = "xxlangxx"
