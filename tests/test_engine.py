@@ -115,13 +115,31 @@ def test_postings_read_a_block_at_a_time_equal_those_read_one_by_one(tmp_path):
             assert total == reader.frequency("body", word)
 
 
+def _delete_every_third(ix, count: int) -> None:
+    """Deletes the documents with ids 0, 3, 6... below `count`, in a commit of their own
+    (their segments keep them, marked deleted)."""
+    writer = ix.writer()
+    for n in range(0, count, 3):
+        writer.delete_by_term("id", str(n))
+    writer.commit(merge=False)
+
+
+def _evaluator(searcher):
+    import threading
+
+    from pyroaring import BitMap
+
+    from labb import engine
+
+    reader = searcher.reader()
+    return engine.Evaluator(searcher, BitMap(reader.all_doc_ids()), reader.doc_count_all(), threading.Lock())
+
+
 def test_postings_of_a_segment_with_deleted_documents_leave_them_out(tmp_path):
     """After an update deletes documents, the evaluator still reads a block at a time
     (not through Whoosh's filtering matcher) and gives Whoosh's own documents and scores."""
-    import threading
 
     import numpy as np
-    from pyroaring import BitMap
 
     from labb import engine
 
@@ -131,14 +149,11 @@ def test_postings_of_a_segment_with_deleted_documents_leave_them_out(tmp_path):
     for n in range(700):
         writer.add_document(id=str(n), body=" ".join(["common"] * (1 + n % 5)))
     writer.commit()
-    writer = ix.writer()
-    for n in range(0, 700, 3):
-        writer.delete_by_term("id", str(n))
-    writer.commit(merge=False)
+    _delete_every_third(ix, 700)
     with ix.searcher() as searcher:
         reader = searcher.reader()
         assert reader.has_deletions()
-        evaluator = engine.Evaluator(searcher, BitMap(reader.all_doc_ids()), reader.doc_count_all(), threading.Lock())
+        evaluator = _evaluator(searcher)
         docs, scores = evaluator.postings("body", "common")
         hits = searcher.search(engine.query.Term("body", "common"), limit=None)
         theirs = dict(sorted((hit.docnum, hit.score) for hit in hits))
@@ -154,9 +169,6 @@ def test_postings_of_a_segment_with_deleted_documents_leave_them_out(tmp_path):
 def test_phrases_across_segments_and_deleted_documents_are_whooshs(tmp_path):
     """A phrase's documents (found once per generation) are Whoosh's own, in an index
     of two segments, one with deleted documents."""
-    import threading
-
-    from pyroaring import BitMap
 
     from labb import engine
 
@@ -168,14 +180,10 @@ def test_phrases_across_segments_and_deleted_documents_are_whooshs(tmp_path):
             words = ["alpha beta", "beta alpha", "alpha gamma beta", "rare alpha beta"][n % 4 if n % 50 else 3]
             writer.add_document(id=str(n), body=f"{words} delta {n % 7}")
         writer.commit(merge=False)
-    writer = ix.writer()
-    for n in range(0, 1400, 3):
-        writer.delete_by_term("id", str(n))
-    writer.commit(merge=False)
+    _delete_every_third(ix, 1400)
     with ix.searcher() as searcher:
-        reader = searcher.reader()
-        assert reader.has_deletions() and len(searcher.leaf_searchers()) >= 2
-        evaluator = engine.Evaluator(searcher, BitMap(reader.all_doc_ids()), reader.doc_count_all(), threading.Lock())
+        assert searcher.reader().has_deletions() and len(searcher.leaf_searchers()) >= 2
+        evaluator = _evaluator(searcher)
         for words in (["alpha", "beta"], ["rare", "alpha", "beta"], ["beta", "alpha"], ["gamma", "alpha"]):
             phrase = engine.query.Phrase("body", words)
             theirs = {hit.docnum for hit in searcher.search(phrase, limit=None)}
