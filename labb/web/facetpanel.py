@@ -103,17 +103,13 @@ class _Writer:
     def link(self, name: str, value: FacetValue, text: str | None = None) -> str:
         on = value.selected
         href = attribute(self.url.toggle(name, value.value, on))
-        if on:
-            return (
-                f'<a href="{href}" class="facet-value selected" aria-current="true" rel="nofollow">'
-                f'<span class="check" aria-hidden="true">☑</span><span class="facet-label">{_html(text or value.label)}'
-                f'</span><span class="count"><span class="visually-hidden">{self.selected}, </span>{value.count}'
-                f'<span class="visually-hidden"> {self.practices}</span></span></a>'
-            )
+        marked = ' selected" aria-current="true' if on else ""
+        said = f"{self.selected}, " if on else ""
         return (
-            f'<a href="{href}" class="facet-value" rel="nofollow">'
-            f'<span class="check" aria-hidden="true">☐</span><span class="facet-label">{_html(text or value.label)}'
-            f'</span><span class="count"><span class="visually-hidden"></span>{value.count}'
+            f'<a href="{href}" class="facet-value{marked}" rel="nofollow">'
+            f'<span class="check" aria-hidden="true">{"☑" if on else "☐"}</span>'
+            f'<span class="facet-label">{_html(text or value.label)}</span>'
+            f'<span class="count"><span class="visually-hidden">{said}</span>{value.count}'
             f'<span class="visually-hidden"> {self.practices}</span></span></a>'
         )
 

@@ -1,8 +1,9 @@
-"""The HTML pages: the search page and a practice's page.
+"""The HTML pages: the search page, a practice's page and how practices are assessed.
 
-Every facet link, chip and page link is built here as plain data (value, label,
-count, selected, URL); templates only lay it out. The whole search state lives
-in the URL, so any page can be bookmarked and works without JavaScript.
+Chips, sorts and page links are built here as plain data (label, URL, count,
+selected), result cards as HTML (`Cards`) and the filter panel by `facetpanel`;
+templates lay them out. The whole search state lives in the URL, so any page can be
+bookmarked and works without JavaScript.
 """
 
 from __future__ import annotations
