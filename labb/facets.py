@@ -171,8 +171,7 @@ class RegionFacet(Facet):
         return vocabs.region_country(value)
 
     def level(self, value: str, vocabs: Vocabularies) -> int:
-        term = vocabs.regions.get(value)
-        return int(term.extra.get("level", 0)) if term else 0
+        return vocabs.region_level(value)
 
     def item_schema(self, vocabs: Vocabularies) -> dict[str, Any]:
         return {

@@ -60,6 +60,8 @@ class Vocabularies:
     recodes: Mapping[str, str] = field(default_factory=dict)
     """Region codes that NUTS dropped -> the code that replaced each (FI1C3 -> FI1C6)."""
     _children: Mapping[str, tuple[str, ...]] = field(default_factory=dict, repr=False)
+    _ancestors: dict[str, tuple[str, ...]] = field(default_factory=dict, repr=False, compare=False)
+    """`ancestors` as found (a search page's region tree asks for some 150 per page)."""
 
     def __getitem__(self, name: str) -> Vocabulary:
         return self.by_name[name]
@@ -83,6 +85,23 @@ class Vocabularies:
         """The region one NUTS level up (FI1C6 -> FI1C), None at level 0 or if unknown."""
         term = self.regions.get(code)
         return term.extra.get("parent") if term else None
+
+    def ancestors(self, code: str) -> tuple[str, ...]:
+        """The regions above `code`, nearest first (FI1D9 -> FI1D, FI1, FI)."""
+        found = self._ancestors.get(code)
+        if found is None:
+            out: list[str] = []
+            parent = self.parent(code)
+            while parent and parent not in out:
+                out.append(parent)
+                parent = self.parent(parent)
+            found = self._ancestors[code] = tuple(out)
+        return found
+
+    def region_level(self, code: str) -> int:
+        """A region's NUTS level (0 for a country, or for an unknown code)."""
+        term = self.regions.get(code)
+        return int(term.extra.get("level", 0)) if term else 0
 
     def children(self, code: str) -> tuple[str, ...]:
         """The current regions one level down, sorted (codes NUTS dropped are left out)."""

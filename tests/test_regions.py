@@ -142,7 +142,10 @@ def test_hand_written_labels_and_statistics_are_kept(vocabs):
     assert vocabs.regions.terms["FI1C6"].label_in("en") == "Päijät-Häme"
 
 
-def test_children_and_descendants(vocabs):
+def test_children_descendants_ancestors_and_levels(vocabs):
+    assert vocabs.ancestors("FI1D9") == ("FI1D", "FI1", "FI") and vocabs.ancestors("FI") == ()
+    assert [vocabs.region_level(c) for c in ("FI", "FI1", "FI1D", "FI1D9")] == [0, 1, 2, 3]
+    assert vocabs.ancestors("XX9") == () and vocabs.region_level("XX9") == 0
     assert vocabs.children("FI1C") == ("FI1C1", "FI1C2", "FI1C5", "FI1C6", "FI1C7")
     assert "FI1C6" in vocabs.descendants("FI") and "FI1C" in vocabs.descendants("FI")
     assert vocabs.children("FI1C6") == () and vocabs.children("XX") == ()

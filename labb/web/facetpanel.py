@@ -19,7 +19,7 @@ from ..model import FacetValue, Results, fold
 from .i18n import current
 from .i18n import gettext as _
 from .urls import Urls, attribute
-from .views import vocabs
+from .views import escaped_label, vocabs
 
 TOP_VALUES = 8
 """A long facet lists this many values, and the others under "show all"."""
@@ -121,9 +121,10 @@ class _Writer:
         in the order of their labels: a region with regions under it is a disclosure
         (open when a region in it is selected) whose first item selects all of it."""
         by_code = {v.value: v for v in values}
+        above = vocabs().ancestors
         children: dict[str | None, list[FacetValue]] = {}
         for code, value in by_code.items():
-            parent = next((a for a in _ancestors(code) if a in by_code), None)
+            parent = next((a for a in above(code) if a in by_code), None)
             children.setdefault(parent, []).append(value)
         for kids in children.values():
             kids.sort(key=lambda v: fold(v.label))
@@ -158,7 +159,7 @@ class _Writer:
             any_ = by_value.get(criterion)
             if not any(cells) and any_ is None:
                 continue
-            label = _html(v["criteria"].label(criterion, current()))
+            label = escaped_label("criteria", criterion, current())
             head = label
             if any_ is not None:
                 on = any_.selected
@@ -200,38 +201,17 @@ def _region_values(values: tuple[FacetValue, ...]) -> tuple[FacetValue, ...]:
     stays light, and a reader goes down the tree a level at a time."""
     if len(values) <= REGION_NODES:
         return values
+    regions = vocabs()
     chosen = {v.value for v in values if v.selected}
-    on_the_way = {a for code in chosen for a in _ancestors(code)}
+    on_the_way = {a for code in chosen for a in regions.ancestors(code)}
     return tuple(
         v
         for v in values
-        if _level(v.value) <= 1 or v.selected or v.value in on_the_way or chosen & set(_ancestors(v.value))
+        if regions.region_level(v.value) <= 1
+        or v.selected
+        or v.value in on_the_way
+        or chosen & set(regions.ancestors(v.value))
     )
-
-
-_ANCESTORS: dict[str, tuple[str, ...]] = {}
-
-
-def _ancestors(code: str) -> tuple[str, ...]:
-    """The regions above `code`, nearest first (kept: the vocabulary never changes while the site runs)."""
-    if code not in _ANCESTORS:
-        out, parent = [], vocabs().parent(code)
-        while parent:
-            out.append(parent)
-            parent = vocabs().parent(parent)
-        _ANCESTORS[code] = tuple(out)
-    return _ANCESTORS[code]
-
-
-_LEVELS: dict[str, int] = {}
-
-
-def _level(code: str) -> int:
-    """A region's NUTS level (kept: the vocabulary never changes while the site runs)."""
-    if code not in _LEVELS:
-        term = vocabs().regions.get(code)
-        _LEVELS[code] = int(term.extra.get("level", 0)) if term else 0
-    return _LEVELS[code]
 
 
 _NAMES: dict[str, str] = {}

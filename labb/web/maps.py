@@ -97,13 +97,6 @@ def _plural(n: int) -> str:
     return ngettext("%(num)d practice", "%(num)d practices", n)
 
 
-def _ancestors(code: str) -> list[str]:
-    v, out = vocabs(), []
-    while (code := v.parent(code) or "") and code not in out:
-        out.append(code)
-    return out
-
-
 def region_counts(results: Results) -> dict[str, int]:
     """Practices of the results per region, each counted in its region and every region
     above it (the region facet's counts, narrowed to the selected regions if any)."""
@@ -111,13 +104,13 @@ def region_counts(results: Results) -> dict[str, int]:
     selected = results.query.filters.get("region")
     if not selected:
         return counts
-    out = {}
+    out, above = {}, vocabs().ancestors
     for code, n in counts.items():
-        if any(s == code or s in _ancestors(code) for s in selected):
+        if any(s == code or s in above(code) for s in selected):
             out[code] = n  # under a selected region: all of its practices are results
             continue
-        below = [s for s in selected if code in _ancestors(s)]
-        outer = [s for s in below if not any(o in _ancestors(s) for o in below)]
+        below = [s for s in selected if code in above(s)]
+        outer = [s for s in below if not any(o in above(s) for o in below)]
         if total := sum(counts.get(s, 0) for s in outer):
             out[code] = total
     return out
@@ -186,7 +179,7 @@ def region_view(code: str, lang: str) -> dict[str, Any]:
         Query(filters={"region": frozenset({current_code})}, sort="title", per_page=100, lang=lang)
     )
     counts = {value.value: value.count for value in results.facets.get("region", ())}
-    parents = list(reversed(_ancestors(code)))
+    parents = list(reversed(vocabs().ancestors(code)))
     return {
         "level": term.extra.get("level"),
         "parents": [

@@ -23,7 +23,7 @@ from .facetpanel import REGION_DEPTH, Words, panels
 from .i18n import current, long_date, ngettext, percent, say
 from .i18n import gettext as _
 from .urls import Urls
-from .views import Link, label, plain, request_params, rich, searcher, vocabs
+from .views import Link, escaped_label, label, plain, request_params, rich, searcher, vocabs
 
 bp = Blueprint("pages", __name__)
 
@@ -70,7 +70,7 @@ class Cards:
         return Markup(f'\n  <p class="snippet" lang="{escape(hit.summary_lang)}">{"".join(parts)}</p>\n  ')
 
     def label(self, kind: str, value: str) -> str:
-        return _label(kind, value, self.lang)
+        return escaped_label(kind, value, self.lang)
 
     def head(self, hit: Hit) -> Markup:
         p, title, id_ = hit.practice, escape(hit.title), escape(hit.id)
@@ -106,19 +106,6 @@ class Cards:
             url = escape(self.facet_url(facet, value))
             found = self._links[key] = f'<li><a class="{css}" href="{url}">{text}</a></li>'
         return found
-
-
-_LABELS: dict[tuple[str, str, str], str] = {}
-
-
-def _label(kind: str, value: str, lang: str) -> str:
-    """A vocabulary term's label in `lang`, escaped for HTML (kept: the vocabularies
-    never change while the site runs)."""
-    key = (kind, value, lang)
-    found = _LABELS.get(key)
-    if found is None:
-        found = _LABELS[key] = str(escape(vocabs()[kind].label(value, lang)))
-    return found
 
 
 def chips(results: Results, url: Urls) -> list[Link]:

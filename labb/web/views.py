@@ -10,7 +10,7 @@ from http import HTTPStatus
 from typing import Any, NamedTuple
 
 from flask import Response, current_app, request
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from .. import markup
 from ..model import pick_text
@@ -80,6 +80,19 @@ class Link(NamedTuple):
 def label(kind: str, value: str) -> str:
     """A vocabulary term's label in the reader's language."""
     return vocabs()[kind].label(value, current())
+
+
+_ESCAPED: dict[tuple[str, str, str], str] = {}
+
+
+def escaped_label(kind: str, value: str, lang: str) -> str:
+    """A vocabulary term's label in `lang`, escaped for HTML (kept: the vocabularies
+    never change while the site runs; a search page writes hundreds)."""
+    key = (kind, value, lang)
+    found = _ESCAPED.get(key)
+    if found is None:
+        found = _ESCAPED[key] = str(escape(vocabs()[kind].label(value, lang)))
+    return found
 
 
 def rich(texts: Mapping[str, str] | None, lang: str, original: str) -> dict[str, Any] | None:
