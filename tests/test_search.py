@@ -824,5 +824,6 @@ def test_warm_opens_the_generation_and_reads_postings_and_similar_lists(tmp_path
         assert gen.name == name
         assert len(gen.evaluator._terms) > 100  # the frequent terms of every text field
         assert gen._similar is not None and len(gen._similar) == 12
+        assert "pairs" in gen.described  # the facet tables every search counts on
     finally:
         s.close()

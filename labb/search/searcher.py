@@ -120,11 +120,13 @@ class Searcher:
         self._generations.close()
 
     def warm(self) -> str:
-        """Open the live generation now and read the postings of its most frequent
-        words (`Generation.warm`), as a server does before it takes requests; returns
-        the generation's name. Raises NoIndex when there is none."""
+        """Open the live generation now, read the postings of its most frequent words
+        (`Generation.warm`) and make its facet tables (the first search's: 125 ms at
+        10,000 practices), as a server does before it takes requests; returns the
+        generation's name. Raises NoIndex when there is none."""
         gen = self._current()
         gen.warm()
+        facet_counts(gen, Query(), gen.live, [], self.vocabs)
         return gen.name
 
     # -- one practice --------------------------------------------------------
