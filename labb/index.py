@@ -375,7 +375,7 @@ def _described(generation: Path, ids: Iterable[str], vocabs: Vocabularies) -> di
                 stored = searcher.document(id=practice_id)
                 if stored is None:
                     continue
-                practice = Practice.from_stored(json.loads(zlib.decompress(stored["doc"])))
+                practice = Practice.from_stored_json(zlib.decompress(stored["doc"]))
                 doc = document(practice, vocabs, stemmers)
                 out[practice_id] = (doc["plain"], {k: v.split() for k, v in doc.items() if k.startswith("f_")})
     finally:
