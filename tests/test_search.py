@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import shutil
 import threading
 from pathlib import Path
@@ -14,7 +15,7 @@ from hypothesis import strategies as st
 
 from labb import facets, index, search, validate
 from labb.facets import FACETS
-from labb.model import Query
+from labb.model import Query, Segment
 
 from .conftest import REPO, write_web_corpus
 
@@ -332,7 +333,7 @@ READER = """
 import sys
 from pathlib import Path
 from labb import search, vocab
-from labb.model import Query
+from labb.model import Query, Segment
 index_dir, stop = Path(sys.argv[1]), Path(sys.argv[2])
 s = search.Searcher(index_dir, vocab.default())
 n = 0
@@ -827,3 +828,61 @@ def test_warm_opens_the_generation_and_reads_postings_and_similar_lists(tmp_path
         assert "pairs" in gen.described  # the facet tables every search counts on
     finally:
         s.close()
+
+
+_SNIPPET_WORDS = st.sampled_from(["school", "work", "Haus", "vården", "l'école", "mentor", "and", "42"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    words=st.integers(0, 90).flatmap(lambda n: st.lists(_SNIPPET_WORDS, min_size=n, max_size=n)),
+    seps=st.lists(st.sampled_from([" ", ", ", ". ", " *", "\n\n", " – "]), min_size=91, max_size=91),
+    wanted=st.sets(st.sampled_from(["school", "haus", "mentor"]), max_size=2),
+)
+def test_a_snippet_is_the_window_around_the_first_matched_word(words, seps, wanted):
+    """Against a plain reading: up to 36 words of the text from 12 before the first
+    matched word (else from the start), every matched word in it marked, an ellipsis
+    where words were left out, and the text between them as it is (markup removed)."""
+    from labb.model import Practice
+    from labb.search.snippets import Keys, snippet
+
+    text = "".join(sep + word for sep, word in zip(seps, words)) + seps[-1]
+    practice = Practice.from_stored(
+        {
+            "id": "xx-snippet",
+            "title": {"en": "A title"},
+            "summary": {"en": text or "-"},
+            "language": "en",
+            "country": "PT",
+            "scope": "national",
+            "period": {"start": "2020-01-01", "status": "ongoing"},
+            "dimensions": ["reception-orientation"],
+            "target_groups": ["refugees"],
+            "regional_role": {"type": "indirect"},
+            "organisations": {"lead": "An office"},
+            "sources": [{"url": "https://example.org/", "title": "A source"}],
+            "added": "2026-11-30",
+        }
+    )
+    keys = Keys(frozenset(wanted), frozenset(), ())
+    segments = snippet(practice, keys, "en", {})
+    shown = practice.summary["en"].replace("*", "")
+    spans = list(re.finditer(r"\w+(?:['’]\w+)*", shown))
+    matched = [i for i, m in enumerate(spans) if m.group(0).casefold() in wanted]
+    first = max(0, matched[0] - 12) if matched else 0
+    last = min(len(spans), first + 36)
+    if not spans:
+        assert segments == (Segment(shown[:240]),)
+        return
+    expected = [Segment("… ")] if first else []
+    cursor = spans[first].start()
+    for i in (i for i in matched if first <= i < last):
+        if spans[i].start() > cursor:
+            expected.append(Segment(shown[cursor : spans[i].start()]))
+        expected.append(Segment(spans[i].group(0), hit=True))
+        cursor = spans[i].end()
+    if spans[last - 1].end() > cursor:
+        expected.append(Segment(shown[cursor : spans[last - 1].end()]))
+    if last < len(spans):
+        expected.append(Segment(" …"))
+    assert segments == tuple(expected)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from itertools import islice
+from itertools import chain
 from typing import Any
 
 from .. import analysis, engine
@@ -15,6 +15,8 @@ from ..model import Practice, Segment
 from .generations import Generation
 from .text import OPERATORS, WORD
 
+_SPLIT = re.compile(f"({analysis.TOKEN})")
+"""A text as [separator, word, separator, ..., word, separator]."""
 wq = engine.query
 _MARKDOWN = re.compile(r"[*_`#>\[\]]|\(https?://[^)]*\)")
 TEXTS = ("summary", "description", "lessons_learnt", "transferability", "challenges")
@@ -28,9 +30,9 @@ class Keys:
     words: frozenset[str]
     stems: frozenset[str]
     prefixes: tuple[str, ...]
-    known: dict[tuple[str | None, str], bool] = field(default_factory=dict, compare=False, repr=False)
-    """Tokens already compared (with their text's stemmer): the results of one page
-    share most of their words."""
+    known: dict[str | None, dict[str, bool]] = field(default_factory=dict, compare=False, repr=False)
+    """Per stemmer, the tokens already compared: the results of one page share most of
+    their words."""
 
     @classmethod
     def of(cls, parsed: Any) -> Keys:
@@ -54,15 +56,33 @@ class Keys:
             (stems if fieldname.startswith("text_") else words).add(value)
         return cls(frozenset(words), frozenset(stems), tuple(p for p in prefixes if p))
 
+    def _known(self, algorithm: str | None) -> dict[str, bool]:
+        known = self.known.get(algorithm)
+        if known is None:
+            known = self.known[algorithm] = {}
+        return known
+
     def match(self, token: str, algorithm: str | None) -> bool:
-        found = self.known.get((algorithm, token))
+        known = self._known(algorithm)
+        found = known.get(token)
         if found is None:
-            found = self.known[(algorithm, token)] = self._match(token, algorithm)
+            found = known[token] = self._match(token, algorithm)
         return found
+
+    def first(self, tokens: list[str], algorithm: str | None) -> int:
+        """The place of the first token that matches, or -1."""
+        known = self._known(algorithm)
+        for i, token in enumerate(tokens):
+            found = known.get(token)
+            if found is None:
+                found = known[token] = self._match(token, algorithm)
+            if found:
+                return i
+        return -1
 
     def _match(self, token: str, algorithm: str | None) -> bool:
         folded = analysis.fold(token)
-        if folded in self.words or any(folded.startswith(p) for p in self.prefixes):
+        if folded in self.words or (self.prefixes and folded.startswith(self.prefixes)):
             return True
         return algorithm is not None and analysis.stem(algorithm, token.casefold()) in self.stems
 
@@ -73,49 +93,39 @@ def snippet(
     """About `words` words of the practice's texts: the reader's language first, around
     the first matched word; else wherever the words matched; else the beginning."""
     preferred = [picked for n in TEXTS if (picked := practice.text(n, lang))]
-    others = [(lg, t) for n in TEXTS for lg, t in (getattr(practice, n) or {}).items() if (lg, t) not in preferred]
-    texts = [*preferred, *others]
-    if not texts:
-        return ()
+    if not preferred:
+        return ()  # a practice has a text in some language for each text it has
     if keys:
-        for text_lang, raw in texts:  # most often the first has the words
-            text = _MARKDOWN.sub("", raw)
+        others = ((lg, t) for n in TEXTS for lg, t in (getattr(practice, n) or {}).items() if (lg, t) not in preferred)
+        for text_lang, raw in chain(preferred, others):  # most often the first has the words
+            parts = _SPLIT.split(_MARKDOWN.sub("", raw))
             algorithm = stemmed.get(text_lang)
-            tokens: list[re.Match[str]] = []
-            first = end = -1
-            for token in WORD.finditer(text):  # up to the window's end and one more
-                tokens.append(token)
-                if first < 0:
-                    if keys.match(token.group(0), algorithm):  # the window starts at most words // 3 before it
-                        first = len(tokens) - 1
-                        end = max(0, first - words // 3) + words
-                elif len(tokens) > end:
-                    break
+            first = keys.first(parts[1::2], algorithm)
             if first >= 0:
-                hits = [i for i in range(first, min(len(tokens), end)) if keys.match(tokens[i].group(0), algorithm)]
-                return _window(text, tokens, hits, words)
-    text = _MARKDOWN.sub("", texts[0][1])
-    return _window(text, list(islice(WORD.finditer(text), words + 1)), [], words)
+                start = max(0, first - words // 3)
+                last = min(len(parts) // 2, start + words)
+                hits = [i for i in range(first, last) if keys.match(parts[2 * i + 1], algorithm)]
+                return _window(parts, start, last, hits)
+    parts = _SPLIT.split(_MARKDOWN.sub("", preferred[0][1]))
+    return _window(parts, 0, min(len(parts) // 2, words), [])
 
 
-def _window(text: str, tokens: list[re.Match[str]], hits: list[int], words: int) -> tuple[Segment, ...]:
-    if not tokens:
-        return (Segment(text[:240]),)
-    centre = hits[0] if hits else 0
-    first = max(0, centre - words // 3) if hits else 0
-    last = min(len(tokens), first + words)
-    begin, end = tokens[first].start(), tokens[last - 1].end()
+def _window(parts: list[str], first: int, last: int, hits: list[int]) -> tuple[Segment, ...]:
+    """Words `first` to `last` of a text split into separators and words
+    (`parts[2 * i + 1]` is word i), with the words `hits` marked."""
+    if last <= first:
+        return (Segment(parts[0][:240]),)
     segments: list[Segment] = [Segment("… ")] if first > 0 else []
-    cursor = begin
-    for i in (h for h in hits if first <= h < last):
-        token = tokens[i]
-        if token.start() > cursor:
-            segments.append(Segment(text[cursor : token.start()]))
-        segments.append(Segment(token.group(0), hit=True))
-        cursor = token.end()
-    if end > cursor:
-        segments.append(Segment(text[cursor:end]))
-    if last < len(tokens):
+    cursor = 2 * first + 1
+    for i in hits:
+        word = 2 * i + 1
+        if word > cursor:
+            segments.append(Segment("".join(parts[cursor:word])))
+        segments.append(Segment(parts[word], hit=True))
+        cursor = word + 1
+    if 2 * last > cursor:
+        segments.append(Segment("".join(parts[cursor : 2 * last])))
+    if last < len(parts) // 2:
         segments.append(Segment(" …"))
     return tuple(segments)
 
