@@ -32,6 +32,15 @@ TERM_CACHE = 50_000
 """Terms whose postings stay in memory per generation (least recently used go first)."""
 
 
+Scored = tuple[np.ndarray, np.ndarray]
+"""Document numbers and a score for each."""
+_EMPTY: Scored = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64))
+
+
+def _array(ids: AbstractBitMap) -> np.ndarray:
+    return np.fromiter(ids, dtype=np.int64, count=len(ids))
+
+
 @dataclass
 class Matched:
     """The documents a query matches and a score for every document number."""
@@ -65,7 +74,11 @@ class Evaluator:
         self._lengths_cache: dict[tuple, np.ndarray] = {}
 
     def evaluate(self, node: Any) -> Matched:
-        ids, scores = self._node(node)
+        ids, docs, values = self._node(node)
+        # Rounded off past the 12th decimal: the sums of the same values in another
+        # order differ in the last bits, and documents that score the same are ordered
+        # by `rank`, not by how their parts happened to be added up.
+        scores = np.round(np.bincount(docs, weights=values, minlength=self.size), 12)
         return Matched(self.live & ids, scores)  # a BitMap (a term's own is frozen, kept)
 
     def frequency(self, term: Any) -> int:
@@ -123,54 +136,48 @@ class Evaluator:
             total, docs, values = found[text]
             yield text, total, np.concatenate(docs), np.concatenate(values)
 
-    def _zeros(self) -> np.ndarray:
-        return np.zeros(self.size, dtype=np.float64)
+    def _only(self, ids: AbstractBitMap, docs: np.ndarray, values: np.ndarray) -> Scored:
+        """The scores of `ids` only: each one's values added up (a part that does not
+        match adds nothing)."""
+        kept = _array(ids)
+        return kept, np.bincount(docs, weights=values, minlength=self.size)[kept]
 
-    def _only(self, ids: AbstractBitMap, scores: np.ndarray) -> np.ndarray:
-        """`scores` where `ids` are, zero elsewhere (a part that does not match adds nothing)."""
-        kept = self._zeros()
-        docs = np.fromiter(ids, dtype=np.int64, count=len(ids))
-        kept[docs] = scores[docs]
-        return kept
-
-    def _node(self, node: Any) -> tuple[AbstractBitMap, np.ndarray]:
+    def _node(self, node: Any) -> tuple[AbstractBitMap, np.ndarray, np.ndarray]:
+        """The documents `node` matches, and their scores as (document numbers, values):
+        a document's score is the sum of its values (it may be listed more than once).
+        Kept sparse until `evaluate` adds them up: an expanded query has some 60 terms,
+        and one array of every document per term cost more than the rest of a search."""
         if isinstance(node, wq.Term):
             docs, values, found = self._term(node)
-            scores = self._zeros()
-            scores[docs] = values * node.boost
-            return found, scores
+            return found, docs, values * node.boost
         if isinstance(node, wq.ConstantScoreQuery):
-            ids, _ = self._node(node.child)
-            scores = self._zeros()
-            scores[np.fromiter(ids, dtype=np.int64, count=len(ids))] = node.score
-            return ids, scores
+            ids = self._node(node.child)[0]
+            docs = _array(ids)
+            return ids, docs, np.full(len(docs), float(node.score))
         if isinstance(node, (wq.Or, wq.And)) and type(node) in (wq.Or, wq.And):
             parts = [self._node(q) for q in node.subqueries]
             if not parts:
-                return BitMap(), self._zeros()
+                return BitMap(), *_EMPTY
+            docs = np.concatenate([part[1] for part in parts])
+            values = np.concatenate([part[2] for part in parts]) * node.boost
+            if isinstance(node, wq.Or):
+                return BitMap.union(*(part[0] for part in parts)), docs, values
             combined = BitMap(parts[0][0])
-            for other, _ in parts[1:]:
-                if isinstance(node, wq.Or):
-                    combined |= other
-                else:
-                    combined &= other
-            scores = self._zeros()
-            for _, part in parts:
-                scores += part
-            scores *= node.boost
-            return combined, scores if isinstance(node, wq.Or) else self._only(combined, scores)
+            for other, _, _ in parts[1:]:
+                combined &= other
+            return combined, *self._only(combined, docs, values)
         if type(node) is wq.AndNot:
-            ids, scores = self._node(node.a)
-            excluded, _ = self._node(node.b)
-            return ids - excluded, self._only(ids - excluded, scores)
+            ids, docs, values = self._node(node.a)
+            kept = ids - self._node(node.b)[0]
+            return kept, *self._only(kept, docs, values)
         if type(node) is wq.Phrase and node.slop == 1 and node.words:
             return self._phrase(node)
         if type(node) is wq.Not:
-            ids, _ = self._node(node.query)
-            ids = self.live - ids
-            return ids, self._only(ids, np.ones(self.size))  # Whoosh's inverse matcher weighs 1
+            ids = self.live - self._node(node.query)[0]
+            docs = _array(ids)
+            return ids, docs, np.ones(len(docs))  # Whoosh's inverse matcher weighs 1
         if node is wq.NullQuery:
-            return BitMap(), self._zeros()
+            return BitMap(), *_EMPTY
         return self._by_whoosh(node)
 
     def _cached(self, key: tuple, read: Callable[[], Any]) -> Any:
@@ -265,16 +272,16 @@ class Evaluator:
             if matcher.is_active():
                 yield matcher, offset, searcher, deleted
 
-    def _phrase(self, node: Any) -> tuple[BitMap, np.ndarray]:
+    def _phrase(self, node: Any) -> tuple[BitMap, np.ndarray, np.ndarray]:
         """The documents where the phrase's words stand one after the other (as
         Whoosh's Phrase with slop 1 finds them), scored by the sum of their words."""
         terms = [wq.Term(node.fieldname, word) for word in node.words]
         postings = [self._postings(term) for term in terms]
         ids = BitMap(self._cached(("phrase", node.fieldname, tuple(node.words)), lambda: self._phrase_docs(terms)))
-        scores = self._zeros()
-        for docs, values in postings:
-            scores[docs] += values
-        return ids, self._only(ids, scores) * node.boost
+        docs, values = self._only(
+            ids, np.concatenate([d for d, _ in postings]), np.concatenate([v for _, v in postings])
+        )
+        return ids, docs, values * node.boost
 
     def _phrase_docs(self, terms: list[Any]) -> FrozenBitMap:
         """The documents that have the words of the phrase `terms` one after the other,
@@ -304,15 +311,12 @@ class Evaluator:
 
         return self._cached(("positions", term.fieldname, term.text), read)
 
-    def _by_whoosh(self, node: Any) -> tuple[BitMap, np.ndarray]:
+    def _by_whoosh(self, node: Any) -> tuple[BitMap, np.ndarray, np.ndarray]:
         with self.lock:
             found = self.searcher.search(node, limit=None, terms=False)
             pairs = [(docnum, score) for score, docnum in found.top_n]
-        scores = self._zeros()
-        if pairs:
-            docs = np.asarray([d for d, _ in pairs], dtype=np.int64)
-            scores[docs] = [s for _, s in pairs]
-        return BitMap(d for d, _ in pairs), scores
+        docs = np.asarray([d for d, _ in pairs], dtype=np.int64)
+        return BitMap(docs.tolist()), docs, np.asarray([s for _, s in pairs], dtype=np.float64)
 
 
 def scaled(node: Any, factor: float) -> Any:
