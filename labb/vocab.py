@@ -62,6 +62,8 @@ class Vocabularies:
     _children: Mapping[str, tuple[str, ...]] = field(default_factory=dict, repr=False)
     _ancestors: dict[str, tuple[str, ...]] = field(default_factory=dict, repr=False, compare=False)
     """`ancestors` as found (a search page's region tree asks for some 150 per page)."""
+    _levels: dict[str, int] = field(default_factory=dict, repr=False, compare=False)
+    """`region_level` as found (as often)."""
 
     def __getitem__(self, name: str) -> Vocabulary:
         return self.by_name[name]
@@ -100,8 +102,11 @@ class Vocabularies:
 
     def region_level(self, code: str) -> int:
         """A region's NUTS level (0 for a country, or for an unknown code)."""
-        term = self.regions.get(code)
-        return int(term.extra.get("level", 0)) if term else 0
+        found = self._levels.get(code)
+        if found is None:
+            term = self.regions.get(code)
+            found = self._levels[code] = int(term.extra.get("level", 0)) if term else 0
+        return found
 
     def children(self, code: str) -> tuple[str, ...]:
         """The current regions one level down, sorted (codes NUTS dropped are left out)."""

@@ -104,12 +104,12 @@ class _Writer:
         on = value.selected
         href = attribute(self.url.toggle(name, value.value, on))
         marked = ' selected" aria-current="true' if on else ""
-        said = f"{self.selected}, " if on else ""
+        said = f'<span class="visually-hidden">{self.selected}, </span>' if on else ""
         return (
             f'<a href="{href}" class="facet-value{marked}" rel="nofollow">'
             f'<span class="check" aria-hidden="true">{"☑" if on else "☐"}</span>'
             f'<span class="facet-label">{_html(text or value.label)}</span>'
-            f'<span class="count"><span class="visually-hidden">{said}</span>{value.count}'
+            f'<span class="count">{said}{value.count}'
             f'<span class="visually-hidden"> {self.practices}</span></span></a>'
         )
 
@@ -127,7 +127,7 @@ class _Writer:
             parent = next((a for a in above(code) if a in by_code), None)
             children.setdefault(parent, []).append(value)
         for kids in children.values():
-            kids.sort(key=lambda v: fold(v.label))
+            kids.sort(key=lambda v: _folded(v.label))
 
         def branch(value: FacetValue) -> tuple[str, bool]:
             """The node's list item, and whether it or a region under it is selected."""
@@ -188,6 +188,12 @@ class _Writer:
 
 
 @lru_cache(maxsize=16_384)
+def _folded(label: str) -> str:
+    """`label` as the tree sorts it."""
+    return fold(label)
+
+
+@lru_cache(maxsize=16_384)
 def _html(text: str) -> str:
     """`text` escaped for HTML (labels recur on every page)."""
     return str(escape(text))
@@ -202,15 +208,15 @@ def _region_values(values: tuple[FacetValue, ...]) -> tuple[FacetValue, ...]:
     if len(values) <= REGION_NODES:
         return values
     regions = vocabs()
+    level = regions.region_level
     chosen = {v.value for v in values if v.selected}
+    if not chosen:
+        return tuple(v for v in values if level(v.value) <= 1)
     on_the_way = {a for code in chosen for a in regions.ancestors(code)}
     return tuple(
         v
         for v in values
-        if regions.region_level(v.value) <= 1
-        or v.selected
-        or v.value in on_the_way
-        or chosen & set(regions.ancestors(v.value))
+        if level(v.value) <= 1 or v.selected or v.value in on_the_way or chosen & set(regions.ancestors(v.value))
     )
 
 
