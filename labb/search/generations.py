@@ -102,8 +102,8 @@ class Generation:
         """Read what the first searches would read: the postings of each text field's
         most frequent terms (those a search meets most and whose postings are long; not
         those in fewer than 2 practices or 0.5% of them), once, before the generation
-        is used, and the similar practices' lists. A less frequent term is read on
-        first use, a few milliseconds."""
+        is used, the similar practices' lists and the practices themselves. A less
+        frequent term is read on first use, a few milliseconds."""
         reader = self.searcher.reader()
         present = self.bitmaps.get("language", {})
         names = self.searcher.schema.names()
@@ -119,6 +119,11 @@ class Generation:
             for text in frequent:
                 self.evaluator.postings(name, text.decode("utf-8") if isinstance(text, bytes) else text)
         self._lists()
+        # The practices, as many as are kept, the most complete and newest first (the
+        # first pages of a browse show those): reading one costs 0.3 ms, 3 s for 10,000.
+        order = [d for d in np.argsort(self.rank, kind="stable").tolist() if d in self.live][:PRACTICE_CACHE]
+        for start in range(0, len(order), 256):
+            self.practices(order[start : start + 256])
 
     def similar(self, practice_id: str) -> list[tuple[str, float]]:
         """(id, score) of the practices most like `practice_id`, best first, as the
