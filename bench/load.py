@@ -96,7 +96,7 @@ class Server:
     service manager would keep it: read through a pipe by this process, whose client
     threads hold the interpreter, a full pipe would stall the server's writes."""
 
-    def __init__(self, practices: Path, index_dir: Path, threads: int, workers: int, cache: bool, log: Path):
+    def __init__(self, practices: Path, index_dir: Path, threads: int | None, workers: int, cache: bool, log: Path):
         self.log = log
         with open(log, "w", encoding="utf-8") as stderr:
             self.process = subprocess.Popen(
@@ -107,8 +107,7 @@ class Server:
                     "serve",
                     "--port",
                     "0",
-                    "--threads",
-                    str(threads),
+                    *(["--threads", str(threads)] if threads else []),
                     "--workers",
                     str(workers),
                     "--cache" if cache else "--no-cache",
@@ -426,7 +425,9 @@ def main() -> int:
     parser.add_argument("--clients", default="8,32", help="comma-separated client counts")
     parser.add_argument("--seconds", type=float, default=20.0, help="measured seconds per client count")
     parser.add_argument("--warmup", type=float, default=3.0, help="unmeasured seconds before each run")
-    parser.add_argument("--threads", type=int, default=8, help="threads per server process (labb serve --threads)")
+    parser.add_argument(
+        "--threads", type=int, default=None, help="threads per server process (labb serve --threads; default: its own)"
+    )
     parser.add_argument(
         "--workers", type=int, default=os.cpu_count() or 1, help="server processes (labb serve --workers)"
     )
@@ -450,7 +451,7 @@ def main() -> int:
     log = args.workdir / f"serve-{args.size}.log"
     server = Server(practices, index_dir, args.threads, args.workers, not args.no_cache, log)
     print(
-        f"server {server.url} ({args.workers} process(es) x {args.threads} threads, cache "
+        f"server {server.url} ({args.workers} process(es) x {args.threads or 'the default'} threads, cache "
         f"{'off' if args.no_cache else 'on'}); {os.cpu_count()} CPU(s)",
         file=sys.stderr,
     )
