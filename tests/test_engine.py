@@ -8,6 +8,9 @@ import re
 from importlib import metadata
 from pathlib import Path
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from .conftest import REPO
 
 LABB = REPO / "labb"
@@ -54,9 +57,10 @@ def test_the_internals_labb_relies_on_are_there():
     assert system.unpack_uint(system.pack_uint(3)) == (3,)
     for name in ("K1", "B", "idf", "avgfl"):
         assert name in inspect.getsource(scoring.BM25FScorer.__init__), name
-    for method in ("_read_ids", "_read_weights", "_next_block", "is_active"):
+    for method in ("_read_ids", "_read_weights", "_read_values", "_next_block", "is_active", "value"):
         assert callable(getattr(whoosh3.W3LeafMatcher, method)), method
-    for attribute in ("self._ids", "self._weights", "self._i"):
+    assert callable(formats.Positions().decoder("positions"))
+    for attribute in ("self._ids", "self._weights", "self._values", "self._i"):
         assert attribute in inspect.getsource(whoosh3.W3LeafMatcher._goto), attribute
     from whoosh.matching import wrappers
 
@@ -222,3 +226,15 @@ def test_a_field_of_an_empty_index_has_no_terms(tmp_path):
     with ix.searcher() as searcher:
         evaluator = engine.Evaluator(searcher, BitMap(), 0, threading.Lock())
         assert list(evaluator.field("body")) == []
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(0, 5000), max_size=60).map(sorted))
+def test_positions_are_decoded_as_whoosh_decodes_them(positions):
+    from whoosh.formats import Positions
+
+    from labb.engine import postings
+
+    stored = Positions().encode(positions)
+    for value in (stored, stored.rstrip(b".")):  # the index drops a pickle's last byte
+        assert postings._positions(value) == Positions().decode_positions(value) == positions

@@ -24,9 +24,11 @@ Internals relied on (see `segments`, `fields` and `postings`):
   - `whoosh.formats.Positions` / `Frequency` and their `word_values`, `encode`, and
     `whoosh.system.pack_uint`: a faster path that writes the same postings
     (`fields.WordPositions`, `fields.WordFrequency`);
-  - a matcher's `is_active`, `id`, `next`, `weight`, `score`, `value_as("positions")`,
-    and of `whoosh.codec.whoosh3.W3LeafMatcher` its block: `_read_ids`, `_read_weights`,
-    `_next_block`, `_ids`, `_weights`, `_i` (a term's postings read a block at a time),
+  - a matcher's `is_active`, `id`, `next`, `weight`, `score`, `value` (a posting's
+    positions as stored, decoded by the field format's `decoder("positions")`), and of
+    `whoosh.codec.whoosh3.W3LeafMatcher` its block: `_read_ids`, `_read_weights`,
+    `_read_values`, `_next_block`, `_ids`, `_weights`, `_values`, `_i` (a term's postings
+    read a block at a time),
     its `scorer` with `K1`, `B`, `idf`, `avgfl`, and a reader's `doc_field_length`;
     `whoosh.matching.wrappers.FilterMatcher`'s `child`, `_ids` and `_exclude`, the filter
     a segment's reader wraps around its postings when it has deleted documents; and, to
