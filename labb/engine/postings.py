@@ -367,7 +367,7 @@ def _positions(value: bytes) -> list[int]:
     return list(accumulate(pickle.loads(value[_INT_SIZE:] if value.endswith(b".") else value[_INT_SIZE:] + b".")))
 
 
-def _adjacent(positions: list[tuple[int, ...]]) -> bool:
+def _adjacent(positions: list[list[int]]) -> bool:
     """Whether some position p has the first word at p, the second at p + 1, and so on."""
     starts = set(positions[0])
     for offset, later in enumerate(positions[1:], 1):
