@@ -43,8 +43,9 @@ def test_the_installed_whoosh_is_the_pinned_one():
 
 def test_the_internals_labb_relies_on_are_there():
     """Each internal named in labb/engine/__init__.py's docstring, as labb uses it."""
-    from whoosh import formats, index, reading, scoring, system, writing
+    from whoosh import columns, formats, index, reading, scoring, system, writing
     from whoosh.codec import whoosh3
+    from whoosh.util import numeric
 
     assert hasattr(whoosh3.W3Codec, "length_stats")
     assert "_lk" in inspect.signature(writing.SegmentWriter.__init__).parameters
@@ -74,6 +75,12 @@ def test_the_internals_labb_relies_on_are_there():
     assert list(inspect.signature(whoosh3.W3Codec.postings_reader).parameters)[1:4] == ["dbfile", "terminfo", "format_"]
     for method in ("is_inlined", "inlined_postings", "weight"):
         assert callable(getattr(whoosh3.W3TermInfo, method)), method
+    assert "self._perdoc = " in inspect.getsource(reading.SegmentReader.__init__)
+    assert whoosh3._lenfield("body") == "_body_len" and whoosh3.LENGTHS_COLUMN._typecode == "B"
+    assert "def _cached_reader(self, fieldname, column)" in inspect.getsource(whoosh3.W3PerDocReader)
+    for attribute in ("self._dbfile", "self._basepos", "self._count", "self._fixedlen"):
+        assert attribute in inspect.getsource(columns.FixedBytesColumn.Reader.__init__), attribute
+    assert [numeric.byte_to_length(b) for b in (1, 2, 3)] == [1, 2, 3]
 
 
 def test_postings_read_a_block_at_a_time_equal_those_read_one_by_one(tmp_path):
@@ -238,3 +245,54 @@ def test_positions_are_decoded_as_whoosh_decodes_them(positions):
     stored = Positions().encode(positions)
     for value in (stored, stored.rstrip(b".")):  # the index drops a pickle's last byte
         assert postings._positions(value) == Positions().decode_positions(value) == positions
+
+
+def test_field_lengths_are_read_as_the_scorer_reads_them(tmp_path):
+    """A segment's field lengths, read as one column, are `doc_field_length`'s for
+    every document that has the field (for one without it, which no posting of the
+    field names, Whoosh's reader gives None whatever the default): long and short
+    texts, a segment whose last documents lack the field, and labb's own text fields."""
+    from labb import analysis, engine
+    from labb.engine import postings
+
+    schema = engine.Schema(
+        id=engine.ID(stored=True),
+        body=engine.text_field(analysis.folding()),
+        other=engine.TEXT(),
+    )
+    ix = engine.create_in(str(tmp_path), schema)
+    for part in range(2):  # two segments
+        writer = ix.writer()
+        for n in range(300):
+            fields = {"id": f"{part}-{n}"}
+            if n % 3:
+                fields["body"] = " ".join(f"word{k}" for k in range((n * 37) % 900))
+            if n < 200:
+                fields["other"] = "a few words here" * (n % 4)
+            writer.add_document(**fields)
+        writer.commit(merge=False)
+    with ix.searcher() as searcher:
+        for leaf, _ in searcher.leaf_searchers():
+            reader = leaf.reader()
+            for name in ("body", "other", "id"):
+                expected = [reader.doc_field_length(d, name, 1) for d in range(reader.doc_count_all())]
+                assert postings._field_lengths(reader, name).tolist() == [
+                    1.0 if length is None else length for length in expected
+                ], name
+            assert len(set(postings._field_lengths(reader, "body").tolist())) > 50
+
+
+def test_labbs_positions_are_decoded_by_the_fast_path(tmp_path):
+    """labb's text fields (`WordPositions`) store Whoosh's positions, and the evaluator
+    decodes them with `_positions`, not Whoosh's slower decoder."""
+    from labb import analysis, engine
+    from labb.engine import postings
+
+    schema = engine.Schema(id=engine.ID(stored=True), body=engine.text_field(analysis.folding()))
+    ix = engine.create_in(str(tmp_path), schema)
+    writer = ix.writer()
+    writer.add_document(id="1", body="alpha beta gamma alpha beta")
+    writer.commit()
+    with ix.searcher() as searcher:
+        found, decode = _evaluator(searcher)._positions(engine.query.Term("body", "beta"))
+        assert decode is postings._positions and [decode(v) for v in found.values()] == [[1, 4]]

@@ -29,7 +29,11 @@ Internals relied on (see `segments`, `fields` and `postings`):
     `whoosh.codec.whoosh3.W3LeafMatcher` its block: `_read_ids`, `_read_weights`,
     `_read_values`, `_next_block`, `_ids`, `_weights`, `_values`, `_i` (a term's postings
     read a block at a time),
-    its `scorer` with `K1`, `B`, `idf`, `avgfl`, and a reader's `doc_field_length`;
+    its `scorer` with `K1`, `B`, `idf`, `avgfl`, and a reader's `doc_field_length`, or
+    for a whole segment at once, its `_perdoc` (a `W3PerDocReader`) and that one's
+    `_cached_reader(_lenfield(name), LENGTHS_COLUMN)`, a `NumericColumn.Reader` of one
+    byte a document (`_dbfile`, `_basepos`, `_count`, `_fixedlen`), decoded by
+    `whoosh.util.numeric.byte_to_length`;
     `whoosh.matching.wrappers.FilterMatcher`'s `child`, `_ids` and `_exclude`, the filter
     a segment's reader wraps around its postings when it has deleted documents; and, to
     read a whole field in one pass (`Evaluator.field`), a `SegmentReader`'s `_terms`,
