@@ -111,6 +111,35 @@ def test_search_lists_everything_then_finds_a_word(client):
     assert found.title.startswith("Practices matching “Napoli”")
 
 
+def test_a_result_card_kept_from_an_earlier_page_is_the_one_written_for_this_reader(web_site):
+    """Result cards are kept written per practice, language and links: each page, with
+    every card kept from the pages before it, is the page written afresh, whether the
+    language is in the URL (its links keep it), chosen by the browser (they do not) or
+    another one. (Finished pages are not kept here, so each request writes its page.)"""
+    from labb.web import create_app, pages
+
+    client = create_app({"INDEX": web_site[1], "TESTING": True, "PAGE_CACHE_BYTES": 0, "SEARCH_CACHE": 0}).test_client()
+
+    readers = [
+        ("/?q=Napoli", {}),
+        ("/?q=Napoli&lang=fr", {}),
+        ("/?q=Napoli", {"Accept-Language": "fr"}),
+        ("/?q=Napoli&lang=de", {}),
+        ("/?dimension=language&lang=fr", {}),
+    ]
+    for url, headers in readers:
+        pages._WRITTEN.clear()
+        for other, its_headers in readers:  # the other readers' cards kept
+            if (other, its_headers) != (url, headers):
+                assert client.get(other, headers=its_headers).status_code == 200
+        assert pages._WRITTEN
+        kept = client.get(url, headers=headers).get_data(as_text=True)
+        pages._WRITTEN.clear()
+        assert kept == client.get(url, headers=headers).get_data(as_text=True), (url, headers)
+    french = client.get("/?q=Napoli&lang=fr").get_data(as_text=True)
+    assert 'href="/?dimension=labour-market&amp;lang=fr"' in french
+
+
 @pytest.mark.parametrize("sort,first", [("budget", "xx-italian-work"), ("newest", "xx-italian-work")])
 def test_sort_orders_results(client, sort, first):
     hits = [h for h in page(client, f"/?sort={sort}").hrefs() if h.startswith("/practices/")]
