@@ -1,4 +1,4 @@
-"""Load test: the real server (`labb serve`, waitress) under N concurrent clients.
+"""Load test: the real server (`labb serve`: gunicorn, or waitress with one process) under N concurrent clients.
 
     python bench/load.py --size 10000 --clients 8,32 --seconds 20 [--workers N] [--no-cache] [--json out.json]
                          [--peer datasette]
@@ -6,8 +6,9 @@
 A synthetic corpus of --size practices (bench/corpus.py, fixed seed) is generated
 in the work folder, or reused when it is already there; the index is built with
 `labb.index.build` (incremental: a reused corpus costs only a hash check). Then
-`python -m labb serve --port 0` starts as a subprocess (its log in the work
-folder, `serve-<size>.log`), and for each client count
+`python -m labb serve --port 0` starts as a subprocess with its defaults unless
+--workers or --threads say otherwise (its log in the work folder,
+`serve-<size>.log`), and for each client count
 that many threads, each with its own keep-alive HTTP/1.1 connection and
 `Accept-Encoding: gzip` like a browser, send requests back to back for --seconds
 (after --warmup seconds that are not counted). The mix:
