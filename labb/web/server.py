@@ -72,7 +72,7 @@ def run(app: Flask, host: str, port: int, *, workers: int, threads: int) -> None
         "bind": f"[{host}]:{port}" if ":" in host else f"{host}:{port}",
         "workers": workers,
         "threads": threads,
-        "worker_class": __import__("os").environ.get("WC", "gthread"),
+        "worker_class": "gthread",
         "preload_app": True,
         "accesslog": None,  # the app logs every request itself
         "errorlog": "-",
