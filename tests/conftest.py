@@ -160,7 +160,8 @@ def browser():
 class Server:
     """`python -m labb serve --port 0` in a subprocess; its stderr is collected in a thread.
     `command` replaces `python -m labb` (e.g. an installed `labb` script), `cwd` and `env`
-    are those of the subprocess (default: the checkout, this process's environment)."""
+    are those of the subprocess (default: the checkout, this process's environment);
+    `options` are more options of `labb serve`."""
 
     def __init__(
         self,
@@ -169,6 +170,7 @@ class Server:
         command: list[str] | None = None,
         cwd: Path = REPO,
         env: dict[str, str] | None = None,
+        options: tuple[str, ...] = (),
     ):
         self.process = subprocess.Popen(
             [
@@ -180,6 +182,7 @@ class Server:
                 str(practices),
                 "--index",
                 str(index_dir),
+                *options,
             ],
             cwd=cwd,
             env=env,
