@@ -41,6 +41,8 @@ def test_a_worker_takes_connections_while_no_living_worker_holds_fewer():
     shares.table[2 * 2], shares.table[2 * 2 + 1] = dead, 0  # a worker that died holding none
     assert shares.fair(first, 1)  # is not waited for
     assert shares.claim(os.getpid()) == 2  # its slot is taken by the next worker
+    shares.release(os.getppid())  # the master frees an ended worker's slot
+    assert list(shares.table[2:4]) == [0, 0] and shares.claim(12345) == 1
 
 
 def test_kept_alive_connections_are_shared_out_between_the_workers(tmp_path, vocabs):

@@ -87,6 +87,13 @@ class _Shares:
                     return slot
         return -1
 
+    def release(self, pid: int) -> None:
+        """Frees the slot of the worker `pid`, which has ended (before another process
+        could be given its pid and look alive)."""
+        for slot in range(self.SLOTS):
+            if self.table[2 * slot] == pid:
+                self.table[2 * slot], self.table[2 * slot + 1] = 0, 0
+
     def fair(self, slot: int, connections: int) -> bool:
         """Records the worker's connections; whether no other living worker holds fewer."""
         table = self.table
@@ -143,11 +150,12 @@ def _exit(server: Any) -> None:
 def run(app: Flask, host: str, port: int, *, workers: int, threads: int) -> None:
     """Serve `app` on `host:port` in `workers` processes of `threads` threads each; returns when stopped."""
     readiness = _Readiness(workers)
+    shares = _Shares()
     options = {
         "bind": f"[{host}]:{port}" if ":" in host else f"{host}:{port}",
         "workers": workers,
         "threads": threads,
-        "worker_class": _worker_class(_Shares()),
+        "worker_class": _worker_class(shares),
         "preload_app": True,
         "accesslog": None,  # the app logs every request itself
         "errorlog": "-",
@@ -159,5 +167,6 @@ def run(app: Flask, host: str, port: int, *, workers: int, threads: int) -> None
         "when_ready": readiness.bound,
         "post_worker_init": readiness.warm,
         "on_exit": _exit,
+        "child_exit": lambda server, worker: shares.release(worker.pid),  # in the master
     }
     _Application(app, options).run()
