@@ -31,7 +31,7 @@ def test_a_worker_takes_connections_while_no_living_worker_holds_fewer():
 
     from labb.web.server import _Shares
 
-    shares = _Shares()
+    shares = _Shares(2)
     dead = _dead_pid()
     first, second = shares.claim(os.getpid()), shares.claim(os.getppid())
     assert (first, second) == (0, 1)

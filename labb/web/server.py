@@ -71,16 +71,17 @@ class _Shares:
     holds fewer (so there is always one that takes them): the connections stay shared
     out within one of each other, however long their clients keep them."""
 
-    SLOTS = 64
-
-    def __init__(self) -> None:
-        self.table = multiprocessing.RawArray("q", 2 * self.SLOTS)  # (pid, connections) per worker
+    def __init__(self, workers: int) -> None:
+        # A slot per worker, and as many for workers started while ended ones are not yet
+        # freed: each worker reads them all whenever it may take a connection.
+        self.slots = 2 * workers
+        self.table = multiprocessing.RawArray("q", 2 * self.slots)  # (pid, connections) per worker
         self.lock = multiprocessing.Lock()
 
     def claim(self, pid: int) -> int:
         """A slot for the worker `pid`: a free one, or a dead worker's; -1 when none is left."""
         with self.lock:
-            for slot in range(self.SLOTS):
+            for slot in range(self.slots):
                 holder = self.table[2 * slot]
                 if holder == 0 or not _alive(holder):
                     self.table[2 * slot], self.table[2 * slot + 1] = pid, 0
@@ -90,15 +91,16 @@ class _Shares:
     def release(self, pid: int) -> None:
         """Frees the slot of the worker `pid`, which has ended (before another process
         could be given its pid and look alive)."""
-        for slot in range(self.SLOTS):
-            if self.table[2 * slot] == pid:
-                self.table[2 * slot], self.table[2 * slot + 1] = 0, 0
+        with self.lock:
+            for slot in range(self.slots):
+                if self.table[2 * slot] == pid:
+                    self.table[2 * slot], self.table[2 * slot + 1] = 0, 0
 
     def fair(self, slot: int, connections: int) -> bool:
         """Records the worker's connections; whether no other living worker holds fewer."""
         table = self.table
         table[2 * slot + 1] = connections
-        for other in range(self.SLOTS):
+        for other in range(self.slots):
             pid = table[2 * other]
             if pid and other != slot and table[2 * other + 1] < connections and _alive(pid):
                 return False
@@ -150,7 +152,7 @@ def _exit(server: Any) -> None:
 def run(app: Flask, host: str, port: int, *, workers: int, threads: int) -> None:
     """Serve `app` on `host:port` in `workers` processes of `threads` threads each; returns when stopped."""
     readiness = _Readiness(workers)
-    shares = _Shares()
+    shares = _Shares(workers)
     options = {
         "bind": f"[{host}]:{port}" if ":" in host else f"{host}:{port}",
         "workers": workers,
